@@ -1,0 +1,254 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { Channel, ProviderType } from '../domain/channel.js';
+import type { InboundContent, StepContent } from '../domain/content.js';
+import type { DeliveryTimeWindow } from '../domain/delivery-window.js';
+import type { FlowStep, ScenarioStep } from '../domain/flow.js';
+import type { SendingSpeedLimit } from '../domain/speed-limit.js';
+import type { MessageError, MessageStatus, StatusGroup } from '../domain/status.js';
+
+/** Database tables as the application sees them (camelCase through Kysely's CamelCasePlugin). */
+export interface Database {
+  account: AccountTable;
+  apiKey: ApiKeyTable;
+  scenario: ScenarioTable;
+  bulk: BulkTable;
+  message: MessageTable;
+  attempt: AttemptTable;
+  statusEvent: StatusEventTable;
+  inboundMessage: InboundMessageTable;
+  idempotencyKey: IdempotencyKeyTable;
+  reportDelivery: ReportDeliveryTable;
+  reportDeliveryTry: ReportDeliveryTryTable;
+  providerConnection: ProviderConnectionTable;
+  viberSubscriber: ViberSubscriberTable;
+}
+
+type CreatedAt = ColumnType<Date, Date | undefined, Date>;
+/** bigserial ids arrive from pg as strings; they stay strings so they never lose precision. */
+type BigId = ColumnType<string, never, never>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AccountTable {
+  id: Generated<string>;
+  name: string;
+  webhookSecret: string;
+  deliveryWebhookUrl: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface ApiKeyTable {
+  id: Generated<string>;
+  accountId: string;
+  keyHash: string;
+  keyPrefix: string;
+  label: string | null;
+  createdAt: CreatedAt;
+  revokedAt: Date | null;
+}
+
+export interface ScenarioTable {
+  id: BigId;
+  accountId: string;
+  key: string;
+  name: string;
+  isDefault: boolean;
+  flow: Json<ScenarioStep[]>;
+  createdAt: CreatedAt;
+  updatedAt: CreatedAt;
+}
+
+export type BulkStatus = 'PENDING' | 'PAUSED' | 'PROCESSING' | 'FINISHED' | 'CANCELED';
+
+export interface BulkOptions {
+  sendingSpeedLimit?: SendingSpeedLimit | null;
+}
+
+export interface BulkTable {
+  id: BigId;
+  accountId: string;
+  bulkId: string;
+  status: BulkStatus;
+  sendAt: Date | null;
+  options: Json<BulkOptions>;
+  createdAt: CreatedAt;
+  updatedAt: CreatedAt;
+}
+
+export interface MessageTable {
+  id: BigId;
+  accountId: string;
+  bulkRef: string;
+  messageId: string;
+  bulkId: string;
+  /** E.164; null for a message addressed only to a Viber bot subscriber. */
+  toNumber: string | null;
+  toViberUserId: string | null;
+  scenarioKey: string | null;
+  flow: Json<FlowStep[]>;
+  callbackData: string | null;
+  currentStep: number;
+  channel: Channel;
+  status: Json<MessageStatus>;
+  statusGroup: StatusGroup;
+  error: Json<MessageError | null>;
+  sentAt: Date | null;
+  doneAt: Date | null;
+  seenAt: Date | null;
+  options: Json<MessageOptions>;
+  createdAt: CreatedAt;
+  updatedAt: CreatedAt;
+}
+
+/** Per-message delivery options that apply to every step. */
+export interface MessageOptions {
+  deliveryTimeWindow?: DeliveryTimeWindow | null;
+  /** Where final delivery reports are pushed; falls back to the account's default. */
+  deliveryWebhookUrl?: string | null;
+}
+
+/**
+ * Where an attempt is in its own dispatch, apart from what the provider reports:
+ * QUEUED (waiting for a dispatch job) → SENDING (claimed; the provider may or may not have it) →
+ * SENT (the provider answered) → DONE (final status known).
+ */
+export type DispatchState = 'QUEUED' | 'SENDING' | 'SENT' | 'DONE';
+
+export interface AttemptTable {
+  id: BigId;
+  attemptId: Generated<string>;
+  messageRef: string;
+  bulkRef: string;
+  notBefore: Date;
+  accountId: string;
+  stepIndex: number;
+  channel: Channel;
+  sender: string;
+  provider: ProviderType;
+  /** Null: the built-in simulator. */
+  connectionId: string | null;
+  content: Json<StepContent>;
+  validitySeconds: number;
+  dispatchState: DispatchState;
+  tries: Generated<number>;
+  status: Json<MessageStatus>;
+  statusGroup: StatusGroup;
+  error: Json<MessageError | null>;
+  providerMessageId: string | null;
+  messageCount: number | null;
+  sentAt: Date | null;
+  expiresAt: Date | null;
+  doneAt: Date | null;
+  seenAt: Date | null;
+  createdAt: CreatedAt;
+  updatedAt: CreatedAt;
+}
+
+export interface StatusEventTable {
+  id: BigId;
+  messageRef: string;
+  attemptRef: string | null;
+  channel: Channel;
+  status: Json<MessageStatus>;
+  error: Json<MessageError | null>;
+  source: string;
+  occurredAt: CreatedAt;
+}
+
+export type AccountRow = Selectable<AccountTable>;
+export type ScenarioRow = Selectable<ScenarioTable>;
+export type BulkRow = Selectable<BulkTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type AttemptRow = Selectable<AttemptTable>;
+export type NewAttempt = Insertable<AttemptTable>;
+
+export interface InboundMessageTable {
+  id: BigId;
+  accountId: string;
+  provider: ProviderType;
+  channel: Channel;
+  providerMessageId: string;
+  fromAddress: string;
+  toAddress: string;
+  content: Json<InboundContent>;
+  pairedMessageRef: string | null;
+  connectionId: string | null;
+  receivedAt: Date;
+  createdAt: CreatedAt;
+}
+
+export type InboundMessageRow = Selectable<InboundMessageTable>;
+
+export interface IdempotencyKeyTable {
+  accountId: string;
+  key: string;
+  requestHash: string;
+  response: Json<unknown>;
+  createdAt: CreatedAt;
+}
+
+export type ReportDeliveryState = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+export interface ReportDeliveryTable {
+  id: BigId;
+  accountId: string;
+  messageRef: string;
+  url: string;
+  body: string;
+  state: ReportDeliveryState;
+  tries: Generated<number>;
+  nextTryAt: Date | null;
+  deliveredAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export interface ReportDeliveryTryTable {
+  id: BigId;
+  deliveryRef: string;
+  attemptedAt: Date;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+}
+
+export type ReportDeliveryRow = Selectable<ReportDeliveryTable>;
+export type ReportDeliveryTryRow = Selectable<ReportDeliveryTryTable>;
+
+export interface ProviderConnectionOptions {
+  /** DecisionTelecom: Basic base64(key) (SDKs) or base64("key:") (the doc's PHP sample). */
+  authForm?: 'key' | 'key-colon';
+  /** DecisionTelecom: two-way message types (206/208) so replies come back. */
+  twoWay?: boolean;
+}
+
+export interface ProviderConnectionTable {
+  id: Generated<string>;
+  accountId: string;
+  name: string;
+  type: ProviderType;
+  baseUrl: string;
+  credentials: Json<{ apiKey?: string; authToken?: string }>;
+  channels: Json<Channel[]>;
+  options: Json<ProviderConnectionOptions>;
+  callbackSecret: string;
+  createdAt: CreatedAt;
+  updatedAt: CreatedAt;
+}
+
+export type ProviderConnectionRow = Selectable<ProviderConnectionTable>;
+
+export interface ViberSubscriberTable {
+  connectionId: string;
+  userId: string;
+  name: string | null;
+  avatar: string | null;
+  country: string | null;
+  language: string | null;
+  apiVersion: number | null;
+  subscribed: boolean;
+  subscribedAt: Date | null;
+  unsubscribedAt: Date | null;
+  lastSeenAt: Date;
+  createdAt: CreatedAt;
+}
+
+export type ViberSubscriberRow = Selectable<ViberSubscriberTable>;

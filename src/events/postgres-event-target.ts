@@ -1,0 +1,85 @@
+import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
+import pg from 'pg';
+import type { Logger } from '../logger.js';
+
+const CHANNEL = 'omnigate_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7999;
+
+type Callback = (event: CustomEvent) => void;
+
+/**
+ * Cross-instance events over PostgreSQL LISTEN/NOTIFY, for deployments without Redis: every instance
+ * already shares the database, so several instances work out of the box. Written here rather than taken
+ * from a library because it is the same small contract as @graphql-yoga/redis-event-target (which stays
+ * the choice for heavy fan-out): one LISTEN connection, topics multiplexed on one channel.
+ * Events reach this instance's own subscribers through the database too, so ordering is one for all.
+ */
+export async function createPostgresEventTarget(
+  connectionString: string,
+  logger: Logger,
+): Promise<TypedEventTarget<CustomEvent> & { close(): Promise<void> }> {
+  const callbacksForTopic = new Map<string, Set<Callback>>();
+  const listener = new pg.Client({ connectionString });
+  // A notification needs no durability (subscribers get it live or not at all), so publishes skip the
+  // commit's WAL flush.
+  const publisher = new pg.Pool({ connectionString, max: 2, options: '-c synchronous_commit=off' });
+  publisher.on('error', (err) => logger.warn({ error: err.message }, 'event publisher connection failed'));
+  listener.on('error', (err) => logger.error({ error: err.message }, 'event listener connection failed'));
+  await listener.connect();
+  await listener.query(`listen ${CHANNEL}`);
+  listener.on('notification', (n) => {
+    if (n.channel !== CHANNEL || !n.payload) return;
+    const { topic, detail } = JSON.parse(n.payload) as { topic: string; detail: unknown };
+    const callbacks = callbacksForTopic.get(topic);
+    if (!callbacks) return;
+    const event = new CustomEvent(topic, { detail });
+    for (const cb of callbacks) cb(event);
+  });
+
+  // Events published in the same tick go out in one statement (one notification each, in order).
+  const pending: string[] = [];
+  const flush = () => {
+    const batch = pending.splice(0, pending.length);
+    for (let i = 0; i < batch.length; i += 100) {
+      const chunk = batch.slice(i, i + 100);
+      const calls = chunk.map((_, j) => `pg_notify($1, $${j + 2})`).join(', ');
+      publisher.query(`select ${calls}`, [CHANNEL, ...chunk]).catch((err: unknown) => logger.error({ error: String(err) }, 'event publish failed'));
+    }
+  };
+
+  const toCallback = (cb: EventListenerOrEventListenerObject | null): Callback | null =>
+    cb == null ? null : ((('handleEvent' in cb ? cb.handleEvent.bind(cb) : cb) as unknown) as Callback);
+
+  return {
+    addEventListener(topic: string, cbOrOptions: EventListenerOrEventListenerObject | null) {
+      const cb = toCallback(cbOrOptions);
+      if (!cb) return;
+      const set = callbacksForTopic.get(topic) ?? new Set<Callback>();
+      set.add(cb);
+      callbacksForTopic.set(topic, set);
+    },
+    removeEventListener(topic: string, cbOrOptions: EventListenerOrEventListenerObject | null) {
+      const cb = toCallback(cbOrOptions);
+      const set = callbacksForTopic.get(topic);
+      if (!cb || !set) return;
+      set.delete(cb);
+      if (set.size === 0) callbacksForTopic.delete(topic);
+    },
+    dispatchEvent(event: CustomEvent) {
+      const payload = JSON.stringify({ topic: event.type, detail: event.detail });
+      if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+        logger.error({ topic: event.type, bytes: Buffer.byteLength(payload) }, 'event too large to publish; dropped');
+        return true;
+      }
+      pending.push(payload);
+      if (pending.length === 1) setImmediate(flush);
+      return true;
+    },
+    close: async () => {
+      flush();
+      await listener.end().catch(() => undefined);
+      await publisher.end().catch(() => undefined);
+    },
+  } as TypedEventTarget<CustomEvent> & { close(): Promise<void> };
+}

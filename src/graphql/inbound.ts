@@ -1,0 +1,78 @@
+import type { InboundContent } from '../domain/content.js';
+import type { InboundMessageRow } from '../db/schema.js';
+import { filter as filter_, map, pipe } from 'graphql-yoga';
+import type { InboundPayload } from '../events/bus.js';
+import { builder } from './builder.js';
+import { toConnection } from './connection.js';
+import { ChannelEnum, ProviderTypeEnum } from './status.js';
+
+const InboundContentType = builder.objectRef<InboundContent>('InboundContent').implement({
+  description: 'What the user sent. `type` says which of the other fields are set.',
+  fields: (t) => ({
+    type: t.exposeString('type', { description: 'TEXT, IMAGE, VIDEO, FILE, AUDIO, LOCATION, CONTACT or STICKER.' }),
+    text: t.string({ nullable: true, resolve: (c) => ('text' in c ? (c.text ?? null) : null) }),
+    url: t.string({ nullable: true, resolve: (c) => ('url' in c ? (c.url ?? null) : null) }),
+    fileName: t.string({ nullable: true, resolve: (c) => ('fileName' in c ? (c.fileName ?? null) : null) }),
+    sizeBytes: t.int({ nullable: true, resolve: (c) => ('sizeBytes' in c ? (c.sizeBytes ?? null) : null) }),
+    durationSeconds: t.int({ nullable: true, resolve: (c) => ('durationSeconds' in c ? (c.durationSeconds ?? null) : null) }),
+    latitude: t.float({ nullable: true, resolve: (c) => (c.type === 'LOCATION' ? c.latitude : null) }),
+    longitude: t.float({ nullable: true, resolve: (c) => (c.type === 'LOCATION' ? c.longitude : null) }),
+    address: t.string({ nullable: true, resolve: (c) => (c.type === 'LOCATION' ? (c.address ?? null) : null) }),
+    name: t.string({ nullable: true, resolve: (c) => (c.type === 'CONTACT' ? c.name : null) }),
+    phoneNumber: t.string({ nullable: true, resolve: (c) => (c.type === 'CONTACT' ? (c.phoneNumber ?? null) : null) }),
+    stickerId: t.int({ nullable: true, resolve: (c) => (c.type === 'STICKER' ? (c.stickerId ?? null) : null) }),
+  }),
+});
+
+export const InboundMessageType = builder.objectRef<InboundMessageRow>('InboundMessage').implement({
+  fields: (t) => ({
+    id: t.exposeString('providerMessageId', { description: "The provider's id of the message." }),
+    provider: t.expose('provider', { type: ProviderTypeEnum }),
+    channel: t.expose('channel', { type: ChannelEnum }),
+    from: t.exposeString('fromAddress', { description: 'E.164, or the Viber user id for a Viber bot.' }),
+    to: t.exposeString('toAddress'),
+    content: t.expose('content', { type: InboundContentType }),
+    receivedAt: t.expose('receivedAt', { type: 'DateTime' }),
+    pairedMessageId: t.string({
+      nullable: true,
+      description: 'Our message this one answers, when the provider says so.',
+      resolve: (m, _args, ctx) => ctx.services.inbound.messageIdOf(m.pairedMessageRef),
+    }),
+  }),
+});
+
+const InboundFilterInput = builder.inputType('InboundMessageFilter', {
+  fields: (t) => ({
+    channel: t.field({ type: ChannelEnum }),
+    from: t.string(),
+    receivedSince: t.field({ type: 'DateTime' }),
+    receivedUntil: t.field({ type: 'DateTime' }),
+  }),
+});
+
+const InboundEventFilterInput = builder.inputType('InboundMessageEventFilter', {
+  fields: (t) => ({ channel: t.field({ type: ChannelEnum }), from: t.string() }),
+});
+
+builder.queryFields((t) => ({
+  inboundMessages: t.connection({
+    type: InboundMessageType,
+    description: 'Messages users sent, newest first.',
+    args: { filter: t.arg({ type: InboundFilterInput }) },
+    resolve: async (_root, { filter, ...page }, ctx) => toConnection(await ctx.services.inbound.list(ctx.account.id, filter, page)),
+  }),
+}));
+
+builder.subscriptionFields((t) => ({
+  inboundMessageReceived: t.field({
+    type: InboundMessageType,
+    args: { filter: t.arg({ type: InboundEventFilterInput }) },
+    subscribe: (_root, { filter }, ctx) =>
+      pipe(
+        ctx.services.bus.inbound(ctx.account.id),
+        filter_((e: InboundPayload) => ctx.services.inbound.matches(e.inbound, filter ?? {})),
+        map((e: InboundPayload) => e.inbound),
+      ),
+    resolve: (inbound) => inbound,
+  }),
+}));

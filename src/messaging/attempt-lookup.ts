@@ -1,0 +1,64 @@
+import type { Kysely } from 'kysely';
+import type { Database, ProviderConnectionRow } from '../db/schema.js';
+import type { ReportMatch } from '../providers/types.js';
+import { isUuid } from './connections.js';
+
+export interface ReportOrigin {
+  /** The connection whose webhook received the reports; absent for the simulator. */
+  connection?: ProviderConnectionRow;
+}
+
+/** Attempts are matched by our id, or by the provider's id within the reporting connection's account. */
+export async function findAttemptId(trx: Kysely<Database>, match: ReportMatch, origin: ReportOrigin): Promise<string | null> {
+  let q = trx.selectFrom('attempt').select('id');
+  if ('attemptId' in match) {
+    q = q.where('attemptId', '=', match.attemptId);
+    if (origin.connection) q = q.where('accountId', '=', origin.connection.accountId);
+  } else {
+    // Provider ids are only unique per provider account: two connections may both have a message 5000.
+    q = q.where('provider', '=', match.provider).where('providerMessageId', '=', match.providerMessageId);
+    q = origin.connection ? q.where('connectionId', '=', origin.connection.id) : q.where('connectionId', 'is', null);
+  }
+  return (await q.executeTakeFirst())?.id ?? null;
+}
+
+/**
+ * The attempts many reports name, in two queries however many reports there are (one by our ids, one by
+ * providers' ids), then checked against each report's origin exactly as findAttemptId would.
+ */
+export async function resolveAttempts(
+  trx: Kysely<Database>,
+  groups: Array<Array<{ match: ReportMatch; origin: ReportOrigin } | null>>,
+): Promise<Array<Array<string | null>>> {
+  const all = groups.flat().filter((x): x is { match: ReportMatch; origin: ReportOrigin } => x !== null);
+  const ours = [...new Set(all.flatMap((x) => ('attemptId' in x.match && isUuid(x.match.attemptId) ? [x.match.attemptId.toLowerCase()] : [])))];
+  const theirs = [...new Set(all.flatMap((x) => ('providerMessageId' in x.match ? [x.match.providerMessageId] : [])))];
+  const byOurs = ours.length
+    ? await trx.selectFrom('attempt').select(['id', 'attemptId', 'accountId']).where('attemptId', 'in', ours).execute()
+    : [];
+  const byTheirs = theirs.length
+    ? await trx
+        .selectFrom('attempt')
+        .select(['id', 'provider', 'providerMessageId', 'connectionId'])
+        .where('providerMessageId', 'in', theirs)
+        .execute()
+    : [];
+  return groups.map((g) =>
+    g.map((x) => {
+      if (!x) return null;
+      const { match, origin } = x;
+      if ('attemptId' in match) {
+        const row = byOurs.find((r) => r.attemptId === match.attemptId.toLowerCase());
+        return row && (!origin.connection || row.accountId === origin.connection.accountId) ? row.id : null;
+      }
+      // Provider ids are only unique per provider account: two connections may both have a message 5000.
+      const row = byTheirs.find(
+        (r) =>
+          r.provider === match.provider &&
+          r.providerMessageId === match.providerMessageId &&
+          r.connectionId === (origin.connection?.id ?? null),
+      );
+      return row?.id ?? null;
+    }),
+  );
+}

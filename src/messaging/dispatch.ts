@@ -1,0 +1,240 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { retryDelayMs } from '../domain/backoff.js';
+import type { Clock } from '../domain/clock.js';
+import { isInsideWindow, nextWindowOpening } from '../domain/delivery-window.js';
+import { ERROR, STATUS } from '../domain/status.js';
+import type { AttemptRow, BulkOptions, Database } from '../db/schema.js';
+import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
+import { enqueue } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { TransientProviderError, type OutboundMessage, type SendResult } from '../providers/types.js';
+import { dispatchJobs, type AttemptBatchPayload } from './attempts.js';
+import type { StatusPoller } from './polling.js';
+import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
+
+const SPEED_LIMIT_MARGIN = 1.02;
+
+/** Providers whose status we must ask for, besides any callbacks they send. */
+const POLLED_PROVIDERS: ReadonlySet<string> = new Set(['DECISIONTELECOM']);
+
+export interface DispatchOptions {
+  retryBaseMs: number;
+}
+
+type Claimed = AttemptRow & { messageId: string; toNumber: string | null; toViberUserId: string | null; callbackData: string | null };
+
+
+/**
+ * Puts queued attempts on the wire. An attempt is claimed (QUEUED → SENDING) in its own committed
+ * transaction before the provider is called, so a job that runs again after a crash finds nothing left to
+ * claim: it can lose track of an in-flight send (expiry then settles it) but can never send it twice.
+ */
+export class Dispatcher {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly providers: ProviderRegistry,
+    private readonly statusUpdates: StatusUpdates,
+    private readonly poller: StatusPoller,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+    private readonly options: DispatchOptions,
+  ) {}
+
+  async dispatch(attemptRefs: string[]): Promise<void> {
+    const claimed = await this.claim(attemptRefs);
+    if (claimed.length === 0) return;
+    const results = await Promise.all(claimed.map(async (attempt) => ({ attempt, result: await this.sendOne(attempt) })));
+
+    const outcomes: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    const retries: Array<{ attempt: Claimed; error: TransientProviderError }> = [];
+    for (const { attempt, result } of results) {
+      if (result instanceof TransientProviderError) {
+        retries.push({ attempt, error: result });
+      } else if (result instanceof Error) {
+        // Unknown failure: the provider may have the message. Leave it SENDING; its expiry settles it.
+        this.logger.error({ err: result, attemptId: attempt.attemptId }, 'send failed in an unknown state');
+      } else if (result.kind === 'accepted') {
+        outcomes.push({
+          attemptRef: attempt.id,
+          outcome: {
+            status: STATUS.PENDING_ENROUTE,
+            error: null,
+            source: 'dispatch',
+            providerMessageId: result.providerMessageId,
+            messageCount: result.messageCount ?? null,
+          },
+        });
+      } else {
+        outcomes.push({
+          attemptRef: attempt.id,
+          outcome: { status: result.status, error: result.error, source: 'dispatch', providerMessageId: result.providerMessageId ?? null },
+        });
+      }
+    }
+    await this.statusUpdates.applyOutcomes(outcomes);
+    await this.scheduleRetries(retries);
+    // Only Viber statuses can be asked for; SMS ones arrive by callback (or the attempt expires).
+    const polled = results.filter(
+      ({ attempt, result }) =>
+        POLLED_PROVIDERS.has(attempt.provider) && attempt.channel === 'VIBER' && !(result instanceof Error) && result.kind === 'accepted',
+    );
+    if (polled.length > 0) await enqueue(this.db, polled.map(({ attempt }) => this.poller.jobFor(attempt.id)));
+  }
+
+  /**
+   * Takes the attempts that are due and may go now, marking them SENDING in one committed transaction.
+   * Attempts of a paused bulk stay queued (resume re-queues them); of a canceled bulk end canceled; one
+   * whose delivery window is closed waits for its next opening; one not yet due was rescheduled and has
+   * a later job of its own.
+   */
+  private async claim(attemptRefs: string[]): Promise<Claimed[]> {
+    const now = this.clock.now();
+    const { claimed, canceled } = await this.db.transaction().execute(async (trx) => {
+      const candidates = await trx
+        .selectFrom('attempt as a')
+        .innerJoin('message as m', 'm.id', 'a.messageRef')
+        .innerJoin('bulk as b', 'b.id', 'a.bulkRef')
+        .selectAll('a')
+        .select(['m.messageId', 'm.toNumber', 'm.toViberUserId', 'm.callbackData', 'm.options', 'b.status as bulkStatus', 'b.options as bulkOptions'])
+        .where('a.id', 'in', attemptRefs)
+        .where('a.dispatchState', '=', 'QUEUED')
+        .forUpdate('a')
+        .skipLocked()
+        .execute();
+      const due: typeof candidates = [];
+      const canceled: string[] = [];
+      const deferred: Array<{ id: string; notBefore: Date; expiresAt: Date | null }> = [];
+      for (const c of candidates) {
+        const window = c.options.deliveryTimeWindow;
+        if (c.bulkStatus === 'CANCELED') canceled.push(c.id);
+        else if (c.bulkStatus === 'PAUSED' || c.notBefore > now) continue;
+        // An attempt whose validity has run out is the expiry job's to end, not ours to send.
+        else if (c.expiresAt && c.expiresAt <= now) continue;
+        else if (window && !isInsideWindow(window, now)) deferred.push({ id: c.id, notBefore: nextWindowOpening(window, now), expiresAt: null });
+        else due.push(c);
+      }
+      const limited = await this.enforceSpeedLimits(trx, due, now);
+      due.splice(0, due.length, ...limited.allowed);
+      deferred.push(...limited.deferred);
+      for (const d of deferred) await trx.updateTable('attempt').set({ notBefore: d.notBefore, updatedAt: now }).where('id', '=', d.id).execute();
+      await enqueue(trx, dispatchJobs(deferred, this.clock));
+      if (due.length > 0) {
+        await trx
+          .updateTable('attempt')
+          // sentAt is when we hand it over, so a report that overtakes the send's answer still finds it.
+          .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now })
+          .where('id', 'in', due.map((d) => d.id))
+          .execute();
+      }
+      return { claimed: due.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1 })), canceled };
+    });
+    await this.statusUpdates.applyOutcomes(
+      canceled.map((attemptRef) => ({ attemptRef, outcome: { status: STATUS.REJECTED_CANCELED, error: null, source: 'cancel' as const } })),
+    );
+    return claimed;
+  }
+
+  /**
+   * The plan spaces first attempts, but jobs wake a little late by varying amounts; this holds the rule
+   * itself at the moment of sending: a bulk never has more than `amount` first attempts handed over in
+   * any one unit. Claims of a speed-limited bulk are serialised on its row so two workers cannot both
+   * take the last place in a window.
+   */
+  private async enforceSpeedLimits<T extends { id: string; bulkRef: string; stepIndex: number; notBefore: Date; bulkOptions: BulkOptions }>(
+    trx: Kysely<Database>,
+    due: T[],
+    now: Date,
+  ): Promise<{ allowed: T[]; deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> }> {
+    const allowed: T[] = [];
+    const deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
+    const byBulk = new Map<string, T[]>();
+    for (const d of due) {
+      if (d.stepIndex === 0 && d.bulkOptions.sendingSpeedLimit) byBulk.set(d.bulkRef, [...(byBulk.get(d.bulkRef) ?? []), d]);
+      else allowed.push(d);
+    }
+    for (const [bulkRef, candidates] of byBulk) {
+      const limit = candidates[0]!.bulkOptions.sendingSpeedLimit!;
+      // 2% wider than the unit: what the provider sees is our send time plus network jitter.
+      const unitMs = SPEED_UNIT_MS[limit.timeUnit] * SPEED_LIMIT_MARGIN;
+      await trx.selectFrom('bulk').select('id').where('id', '=', bulkRef).forUpdate().execute();
+      const recent = await trx
+        .selectFrom('attempt')
+        .select('sentAt')
+        .where('bulkRef', '=', bulkRef)
+        .where('stepIndex', '=', 0)
+        .where('sentAt', '>', new Date(now.getTime() - unitMs))
+        .orderBy('sentAt')
+        .execute();
+      const room = Math.max(limit.amount - recent.length, 0);
+      candidates.sort((a, b) => a.notBefore.getTime() - b.notBefore.getTime());
+      allowed.push(...candidates.slice(0, room));
+      const oldest = recent[0]?.sentAt ?? now;
+      const nextRoom = new Date(oldest.getTime() + unitMs + 1);
+      for (const c of candidates.slice(room)) deferred.push({ id: c.id, notBefore: nextRoom > c.notBefore ? nextRoom : c.notBefore, expiresAt: null });
+    }
+    return { allowed, deferred };
+  }
+
+  private async sendOne(attempt: Claimed): Promise<SendResult | Error> {
+    // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
+    const to = attempt.provider === 'VIBER_BOT' ? attempt.toViberUserId : attempt.toNumber;
+    const adapter = await this.providers.adapterFor(attempt);
+    if (!to || !adapter) {
+      return {
+        kind: 'rejected',
+        status: STATUS.REJECTED_ROUTE_NOT_AVAILABLE,
+        error: { ...ERROR.EC_PROVIDER_REJECTED, description: !adapter ? 'The provider connection no longer exists' : 'No address for this provider' },
+      };
+    }
+    const message: OutboundMessage = {
+      attemptId: attempt.attemptId,
+      messageId: attempt.messageId,
+      channel: attempt.channel,
+      from: attempt.sender,
+      to: attempt.provider === 'VIBER_BOT' ? { viberUserId: to } : { phoneNumber: to },
+      content: attempt.content,
+      validitySeconds: attempt.validitySeconds,
+      callbackData: attempt.callbackData,
+      viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
+    };
+    try {
+      return await adapter.send(message);
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /**
+   * A transient failure goes back to QUEUED with a later dispatch job, while the step is still valid;
+   * past that the attempt ends EXPIRED and the flow moves on.
+   */
+  private async scheduleRetries(retries: Array<{ attempt: Claimed; error: TransientProviderError }>): Promise<void> {
+    const now = this.clock.now().getTime();
+    const giveUp: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    for (const { attempt, error } of retries) {
+      const delay = error.retryAfterMs ?? retryDelayMs(attempt.tries, { baseMs: this.options.retryBaseMs });
+      const runAt = new Date(now + delay);
+      if (attempt.expiresAt && runAt >= attempt.expiresAt) {
+        giveUp.push({
+          attemptRef: attempt.id,
+          outcome: { status: STATUS.EXPIRED_EXPIRED, error: ERROR.EC_PROVIDER_UNAVAILABLE, source: 'dispatch' },
+        });
+        continue;
+      }
+      this.logger.info({ attemptId: attempt.attemptId, tries: attempt.tries, delayMs: delay, reason: error.message }, 'retrying send');
+      await this.db.transaction().execute(async (trx) => {
+        const requeued = await trx
+          .updateTable('attempt')
+          .set({ dispatchState: 'QUEUED', notBefore: runAt, updatedAt: this.clock.now() })
+          .where('id', '=', attempt.id)
+          .where('dispatchState', '=', 'SENDING')
+          .returning('id')
+          .executeTakeFirst();
+        if (requeued) await enqueue(trx, [{ task: 'dispatch', payload: { attemptRefs: [attempt.id] } satisfies AttemptBatchPayload, runAt: this.clock.toReal(runAt) }]);
+      });
+    }
+    await this.statusUpdates.applyOutcomes(giveUp);
+  }
+}

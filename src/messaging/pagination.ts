@@ -1,0 +1,44 @@
+import { ValidationError } from './errors.js';
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  hasNextPage: boolean;
+  cursorOf(item: T): string;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * Keyset pagination over a bigserial id, newest first. Cursors are opaque to clients but carry the kind
+ * of list they came from, so a scenario cursor cannot be replayed against messages.
+ */
+export function encodeCursor(kind: string, id: string): string {
+  return Buffer.from(`${kind}:${id}`).toString('base64url');
+}
+
+export function decodePageArgs(kind: string, args: PageArgs): { limit: number; beforeId: string | null } {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw ValidationError.single(['first'], `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  if (!args.after) return { limit: first, beforeId: null };
+  const decoded = Buffer.from(args.after, 'base64url').toString();
+  const [cursorKind, id] = decoded.split(':');
+  if (cursorKind !== kind || !id || !/^\d+$/.test(id)) throw ValidationError.single(['after'], 'is not a cursor of this list');
+  return { limit: first, beforeId: id };
+}
+
+/** Turns `limit + 1` fetched rows into a page. */
+export function toPage<T extends { id: string }>(kind: string, rows: T[], limit: number): Page<T> {
+  return {
+    items: rows.slice(0, limit),
+    hasNextPage: rows.length > limit,
+    cursorOf: (item) => encodeCursor(kind, item.id),
+  };
+}

@@ -1,0 +1,54 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../domain/clock.js';
+import { isFinal } from '../domain/status.js';
+import type { Database } from '../db/schema.js';
+import { enqueue, type JobSpec } from '../jobs/queue.js';
+import type { Logger } from '../logger.js';
+import type { ProviderRegistry } from '../providers/registry.js';
+import { TransientProviderError } from '../providers/types.js';
+import type { ConnectionService } from './connections.js';
+import type { StatusUpdates } from './status-updates.js';
+
+export interface PollPayload {
+  attemptRef: string;
+}
+
+/**
+ * Asks providers that report status on request (DecisionTelecom's `receive-viber`) about attempts still
+ * pending, every `intervalMs` until a final status arrives or the attempt's validity ends. Callbacks, when
+ * they come, land through the same state machine; whichever is first wins and the other changes nothing.
+ */
+export class StatusPoller {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly providers: ProviderRegistry,
+    private readonly connections: ConnectionService,
+    private readonly statusUpdates: StatusUpdates,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  jobFor(attemptRef: string): JobSpec {
+    return { task: 'poll', payload: { attemptRef } satisfies PollPayload, runAt: this.clock.toReal(new Date(this.clock.now().getTime() + this.intervalMs)) };
+  }
+
+  async poll(attemptRef: string): Promise<void> {
+    const attempt = await this.db.selectFrom('attempt').selectAll().where('id', '=', attemptRef).executeTakeFirst();
+    if (!attempt || isFinal(attempt.statusGroup) || !attempt.providerMessageId || !attempt.connectionId) return;
+    const adapter = await this.providers.adapterFor(attempt);
+    const connection = await this.connections.byId(attempt.connectionId);
+    if (!adapter?.poll || !connection) return;
+    try {
+      const reports = await adapter.poll({ attemptId: attempt.attemptId, providerMessageId: attempt.providerMessageId, channel: attempt.channel });
+      if (reports.length > 0) await this.statusUpdates.applyReports(reports, { connection });
+    } catch (err) {
+      if (!(err instanceof TransientProviderError)) throw err;
+      this.logger.info({ attemptId: attempt.attemptId, reason: err.message }, 'status poll failed; will ask again');
+    }
+    const after = await this.db.selectFrom('attempt').select(['statusGroup', 'expiresAt']).where('id', '=', attemptRef).executeTakeFirst();
+    if (after && !isFinal(after.statusGroup) && (!after.expiresAt || after.expiresAt > this.clock.now())) {
+      await enqueue(this.db, [this.jobFor(attemptRef)]);
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import http from 'node:http';
+import https from 'node:https';
+
+export interface HttpResponse {
+  status: number;
+  header(name: string): string | null;
+  text: string;
+}
+
+/**
+ * JSON POSTs to providers over keep-alive agents. Node's `fetch` costs several times the CPU per request
+ * (streams, abort signals) on the dispatch hot path; a plain agent reuses sockets and caps them per
+ * origin so a burst of sends cannot open hundreds of connections.
+ */
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+};
+
+export function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResponse> {
+  const target = new URL(url);
+  const transport = target.protocol === 'https:' ? https : http;
+  const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  return new Promise((resolve, reject) => {
+    const req = transport.request(
+      target,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const raw = res.headers;
+          resolve({
+            status: res.statusCode ?? 0,
+            header: (name) => {
+              const v = raw[name.toLowerCase()];
+              return Array.isArray(v) ? v.join(', ') : (v ?? null);
+            },
+            text: Buffer.concat(chunks).toString('utf8'),
+          });
+        });
+      },
+    );
+    // One deadline for the whole exchange, as AbortSignal.timeout gave fetch.
+    const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('error', reject);
+    req.end(body);
+  });
+}

@@ -1,0 +1,137 @@
+import { analyzeSms } from '../../domain/sms-encoding.js';
+import type { ProviderType } from '../../domain/channel.js';
+import { plainText, type SmsContent, type StepContent } from '../../domain/content.js';
+import { parseRetryAfter } from '../../domain/backoff.js';
+import { toProviderDigits } from '../../domain/phone-number.js';
+import { ERROR, STATUS, type MessageError, type MessageStatus } from '../../domain/status.js';
+import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../types.js';
+import { postJson, type HttpResponse } from '../http-client.js';
+import { httpRefusal, sendResultFromEntry, serviceExceptionOf } from './status-map.js';
+import { validateInfobipContent } from './validate.js';
+import { isViberWireContent, smsRequest, viberRequest, type WireCommon } from './wire.js';
+
+export interface InfobipAdapterOptions {
+  /** e.g. `https://xyz.api.infobip.com`, per account. */
+  baseUrl: string;
+  apiKey: string;
+  /** Where Infobip should post delivery reports for our sends; null leaves the account's configured URL. */
+  deliveryWebhookUrl: string | null;
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Infobip Viber Business Messages and SMS (v3) by phone number. */
+export class InfobipAdapter implements ProviderAdapter {
+  readonly type: ProviderType = 'INFOBIP';
+  private readonly baseUrl: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: InfobipAdapterOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async send(message: OutboundMessage): Promise<SendResult> {
+    if (!('phoneNumber' in message.to)) {
+      return refused(STATUS.REJECTED_INVALID_DESTINATION, 'Infobip sends to phone numbers only; a Viber user id needs the Viber bot provider');
+    }
+    const common: WireCommon = {
+      sender: message.from,
+      to: toProviderDigits(message.to.phoneNumber),
+      messageId: message.attemptId,
+      validitySeconds: message.validitySeconds,
+      deliveryUrl: this.options.deliveryWebhookUrl,
+      callbackData: message.callbackData,
+    };
+
+    if (message.channel === 'SMS') {
+      const sms = smsContent(message.content);
+      if (!sms) return refused(STATUS.REJECTED_SYSTEM_ERROR, `${message.content.type} content carries no text to send as SMS`);
+      const problem = firstProblem(sms);
+      if (problem) return refused(STATUS.REJECTED_SYSTEM_ERROR, problem);
+      return this.post('/sms/3/messages', smsRequest(common, sms), message.attemptId, analyzeSms(sms.text).segments);
+    }
+
+    const content = message.content;
+    if (content.type === 'SMS_TEXT') return refused(STATUS.REJECTED_SYSTEM_ERROR, 'SMS_TEXT content cannot be sent on the VIBER channel');
+    const problem = firstProblem(content);
+    if (problem || !isViberWireContent(content)) return refused(STATUS.REJECTED_SYSTEM_ERROR, problem ?? `${content.type} is not sendable`);
+    return this.post('/viber/2/messages', viberRequest(common, content, message.viberLabel), message.attemptId);
+  }
+
+  private async post(path: string, body: unknown, attemptId: string, segments?: number): Promise<SendResult> {
+    let res: HttpResponse;
+    try {
+      res = await postJson(
+        `${this.baseUrl}${path}`,
+        { Authorization: `App ${this.options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+        JSON.stringify(body),
+        this.timeoutMs,
+      );
+    } catch (err) {
+      // Retrying after a lost response is safe: the resend carries the same messageId, which Infobip
+      // refuses as a duplicate if it did take the first one (see sendResultFromEntry).
+      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      throw new TransientProviderError(`Infobip ${path} failed: ${reason}`);
+    }
+    const text = res.text;
+
+    const json = parseJson(text);
+    if (res.status === 429 || res.status === 408 || res.status >= 500) {
+      const retryAfterMs = parseRetryAfter(res.header('retry-after'), new Date());
+      const se = serviceExceptionOf(json);
+      throw new TransientProviderError(`Infobip HTTP ${res.status}${se.text ? `: ${se.text}` : ''}`, retryAfterMs);
+    }
+    if (res.status >= 400) {
+      return { kind: 'rejected', ...httpRefusal(res.status, serviceExceptionOf(json)) };
+    }
+    if (res.status < 200 || res.status >= 300) {
+      throw new TransientProviderError(`Infobip HTTP ${res.status}`);
+    }
+
+    const entries = isRecord(json) && Array.isArray(json.messages) ? json.messages : [];
+    const entry = entries.find((e) => isRecord(e) && e.messageId === attemptId) ?? entries[0];
+    const result = sendResultFromEntry(entry, attemptId, messageCountOf(entry) ?? segments);
+    // A 2xx we cannot read may still mean Infobip has the message: a plain Error (not Transient) tells the
+    // dispatcher not to send again, and the attempt's expiry settles it if no report ever comes.
+    if (!result) throw new Error(`Infobip ${path} answered HTTP ${res.status} with an unreadable body: ${text.slice(0, 500)}`);
+    return result;
+  }
+}
+
+function refused(status: MessageStatus, description: string): SendResult {
+  const error: MessageError = { ...ERROR.EC_PROVIDER_REJECTED, description };
+  return { kind: 'rejected', status, error };
+}
+
+function firstProblem(content: StepContent): string | null {
+  const problems = validateInfobipContent(content);
+  if (problems.length === 0) return null;
+  return problems.map((p) => (p.path.length > 0 ? `${p.path.join('.')} ${p.message}` : p.message)).join('; ');
+}
+
+/** An SMS step normally carries SMS_TEXT; other content falls back to its text, as elsewhere in the app. */
+function smsContent(content: StepContent): SmsContent | null {
+  if (content.type === 'SMS_TEXT') return content;
+  const text = plainText(content);
+  return text ? { type: 'SMS_TEXT', text } : null;
+}
+
+function messageCountOf(entry: unknown): number | undefined {
+  if (!isRecord(entry)) return undefined;
+  const n = entry.messageCount ?? entry.smsCount;
+  return Number.isInteger(n) && (n as number) > 0 ? (n as number) : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

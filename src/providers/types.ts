@@ -1,0 +1,121 @@
+import type { Channel, ProviderType } from '../domain/channel.js';
+import type { InboundContent, StepContent } from '../domain/content.js';
+import type { MessageError, MessageStatus } from '../domain/status.js';
+
+/** Where a message goes: a phone number (E.164), or a Viber bot subscriber id (Viber REST Bot API only). */
+export type Destination = { phoneNumber: string } | { viberUserId: string };
+
+/** One attempt as an adapter sees it: everything needed to put it on the wire, nothing of our storage. */
+export interface OutboundMessage {
+  /** Our id for this attempt; adapters send it as the provider's message id where the protocol allows. */
+  attemptId: string;
+  messageId: string;
+  channel: Channel;
+  from: string;
+  to: Destination;
+  content: StepContent;
+  validitySeconds: number;
+  callbackData: string | null;
+  /** Viber business messages are labelled; providers price and route the two differently. */
+  viberLabel: 'TRANSACTIONAL' | 'PROMOTIONAL';
+}
+
+export type SendResult =
+  /** The provider took the message; its final status arrives later by callback (or polling). */
+  | { kind: 'accepted'; providerMessageId: string | null; messageCount?: number }
+  /** The provider refused it outright; the attempt ends with this status. */
+  | { kind: 'rejected'; status: MessageStatus; error: MessageError; providerMessageId?: string | null };
+
+/**
+ * The provider could not take the message this time (connection error, timeout, 5xx, 429, "too many
+ * requests"): sending again later is safe because it never accepted this one.
+ */
+export class TransientProviderError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'TransientProviderError';
+  }
+}
+
+/** Identifies which attempt a provider report is about. */
+export type ReportMatch = { attemptId: string } | { provider: ProviderType; providerMessageId: string };
+
+export interface ViberUser {
+  id: string;
+  name?: string | null;
+  avatar?: string | null;
+  country?: string | null;
+  language?: string | null;
+  apiVersion?: number | null;
+}
+
+export type ProviderReport =
+  | { kind: 'status'; match: ReportMatch; status: MessageStatus; error: MessageError | null; doneAt: Date | null }
+  | { kind: 'seen'; match: ReportMatch; seenAt: Date }
+  | {
+      kind: 'inbound';
+      provider: ProviderType;
+      channel: Channel;
+      /** The provider's id of the inbound message; with the provider, the key that makes storing it idempotent. */
+      providerMessageId: string;
+      /** E.164 phone number, or a Viber user id for the Viber REST Bot API. */
+      from: string;
+      to: string;
+      receivedAt: Date;
+      content: InboundContent;
+      /** Our attempt this message answers, when the provider tells us (pairedMessageId, tracking_data). */
+      replyTo: ReportMatch | null;
+      /** Viber bot: the sender's profile, kept in the subscriber registry. */
+      viberUser?: ViberUser | null;
+    }
+  | {
+      kind: 'subscriber';
+      event: 'subscribed' | 'unsubscribed' | 'conversation_started';
+      user: ViberUser;
+      /** conversation_started says whether the user is already subscribed. */
+      subscribed: boolean | null;
+      at: Date;
+    }
+  /** A callback that needs an answer but carries nothing to store (Viber's `webhook` check). */
+  | { kind: 'ping' };
+
+export interface ProviderAdapter {
+  readonly type: ProviderType;
+  send(message: OutboundMessage): Promise<SendResult>;
+  /**
+   * For providers whose status must be asked for (DecisionTelecom `receive-viber`): the attempt's current
+   * status as reports, or [] while nothing new is known. Absent for providers that only call back.
+   */
+  poll?(attempt: { attemptId: string; providerMessageId: string; channel: Channel }): Promise<ProviderReport[]>;
+}
+
+/** Where adapters that report on their own (the simulator, pollers) hand their reports. */
+export type ReportSink = (report: ProviderReport) => Promise<void>;
+
+/** A provider callback as it reached us: the raw bytes are kept because signatures are over them. */
+export interface WebhookRequest {
+  /** What follows /webhooks/<provider>/<connectionId>, e.g. "/delivery" or "" */
+  subPath: string;
+  headers: Record<string, string | undefined>;
+  query: URLSearchParams;
+  rawBody: Buffer;
+}
+
+/** The callback failed authentication: answer 401 and store nothing. */
+export class CallbackAuthError extends Error {
+  override name = 'CallbackAuthError';
+}
+
+/** The callback's body is not what the provider documents: answer 400 and store nothing. */
+export class MalformedCallbackError extends Error {
+  override name = 'MalformedCallbackError';
+}
+
+/** Verifies and parses one provider's callbacks into reports; never touches storage. */
+export interface CallbackParser {
+  /** Throws CallbackAuthError or MalformedCallbackError. */
+  parse(request: WebhookRequest): ProviderReport[];
+}

@@ -1,0 +1,191 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GraphQLError } from 'graphql';
+import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Database } from './db/schema.js';
+import type { GraphQLContext } from './graphql/context.js';
+import { useInputFieldErrors } from './graphql/input-errors.js';
+import { schema } from './graphql/schema.js';
+import type { Logger } from './logger.js';
+import type { Account } from './messaging/accounts.js';
+import { NotFoundError, ValidationError } from './messaging/errors.js';
+import type { Services } from './services.js';
+import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
+
+export const GRAPHQL_PATH = '/graphql';
+
+type ServerContext = { req: IncomingMessage; wsAccount?: Account | null };
+
+const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
+#   {"Authorization": "App <your key>"}
+# The key was printed when the server first started.
+
+query RecentMessages {
+  messages(first: 10) {
+    edges { node { messageId to channel status { groupName name } attempts { channel status { name } } } }
+  }
+}
+`;
+
+function unauthenticated(): GraphQLError {
+  return new GraphQLError('A valid API key is required: send "Authorization: App <key>" (or Bearer <key>).', {
+    extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  });
+}
+
+function headerFromParams(params: unknown): string | null {
+  if (!params || typeof params !== 'object') return null;
+  const p = params as Record<string, unknown>;
+  const value = p.authorization ?? p.Authorization;
+  return typeof value === 'string' ? value : null;
+}
+
+export interface HttpServer {
+  server: Server;
+  yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  /** Stops accepting, ends WebSocket sessions and waits for in-flight requests. */
+  close(): Promise<void>;
+}
+
+/** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. */
+export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger): HttpServer {
+  const yoga = createYoga<ServerContext, GraphQLContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_PATH,
+    landingPage: false,
+    renderGraphiQL,
+    graphiql: { title: 'Omnigate', subscriptionsProtocol: 'WS', defaultQuery: EXAMPLE_QUERY },
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    maskedErrors: {
+      // Never expose internals, whatever NODE_ENV says.
+      isDev: false,
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        // Rules broken by a query's arguments (no union result to carry them) become typed errors.
+        if (original instanceof ValidationError) {
+          return new GraphQLError(original.message, {
+            extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors },
+          });
+        }
+        if (original instanceof NotFoundError) {
+          return new GraphQLError(original.message, { extensions: { code: 'NOT_FOUND', resource: original.resource, key: original.key } });
+        }
+        if (original && !(original instanceof GraphQLError)) logger.error({ err: original }, 'unexpected error in a resolver');
+        return maskError(error, message, false);
+      },
+    },
+    plugins: [useInputFieldErrors()],
+    context: async ({ request, wsAccount }) => {
+      // WebSocket operations were authenticated when they subscribed; HTTP ones are checked here,
+      // before any resolver runs, so a bad key reads and writes nothing.
+      const account = wsAccount !== undefined ? wsAccount : await services.accounts.authenticate(request.headers.get('authorization'));
+      if (!account) throw unauthenticated();
+      return { account, services };
+    },
+  });
+
+  const server = createServer(async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+      return;
+    }
+    if (path === '/readyz') {
+      try {
+        await sql`select 1`.execute(db);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
+      } catch {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"database unreachable"}');
+      }
+      return;
+    }
+    if (isWebhookPath(path ?? '')) {
+      handleWebhook(req, res, services, logger).catch((err: unknown) => {
+        logger.error({ err }, 'webhook handler failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (path === '/') {
+      res.writeHead(302, { location: GRAPHQL_PATH }).end();
+      return;
+    }
+    yoga.handle(req, res, { req });
+  });
+  // Pending requests keep the server open; these stop idle keep-alive sockets from doing so on shutdown.
+  server.keepAliveTimeout = 5_000;
+
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  const wsServer = useServer<Record<string, unknown>, { account: Account | null }>(
+    {
+      execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
+      subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
+      onConnect: async (ctx) => {
+        const header = headerFromParams(ctx.connectionParams);
+        if (header === null) {
+          // GraphiQL sends its headers with each operation instead; those are checked on subscribe.
+          ctx.extra.account = null;
+          return true;
+        }
+        const account = await services.accounts.authenticate(header);
+        if (!account) return false; // graphql-ws closes with 4403 Forbidden
+        ctx.extra.account = account;
+        return true;
+      },
+      onSubscribe: async (ctx, _id, payload) => {
+        let account = ctx.extra.account ?? null;
+        if (!account) {
+          const headers = (payload.extensions as { headers?: unknown } | undefined)?.headers;
+          account = await services.accounts.authenticate(headerFromParams(headers));
+        }
+        if (!account) {
+          ctx.extra.socket.close(4403, 'Forbidden');
+          return [unauthenticated()];
+        }
+        const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          req: ctx.extra.request,
+          wsAccount: account,
+          params: payload,
+        });
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (e) {
+          return [e instanceof GraphQLError ? e : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(s, document);
+        if (errors.length > 0) return errors;
+        return {
+          schema: s,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue: await contextFactory(),
+          rootValue: { execute, subscribe },
+        };
+      },
+    },
+    wss,
+  );
+
+  return {
+    server,
+    yoga,
+    close: async () => {
+      await wsServer.dispose();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CreateScenario, ListMessages, OnMessageStatus, SendMessage } from '../documents/operations.js';
+import type { OnMessageStatusSubscription } from '../generated/graphql.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { query, Subscription, wsClient } from '../support/graphql-client.js';
+
+type Event = OnMessageStatusSubscription['messageStatusChanged'];
+
+describe('VIBER → SMS failover on the simulator, end to end', () => {
+  let app: TestApp & { dropDatabase(): Promise<void> };
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(async () => {
+    await app.stop();
+    await app.dropDatabase();
+  });
+
+  it('fails over rejected and expired Viber attempts to SMS and reports every step live and in reports', async () => {
+    const created = await query(
+      app.graphqlUrl,
+      CreateScenario,
+      {
+        input: {
+          name: 'Viber then SMS',
+          flow: [
+            { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' } },
+            { channel: 'SMS', from: 'Omnishop' },
+          ],
+        },
+      },
+      app.apiKey,
+    );
+    if (created.createScenario.__typename !== 'CreateScenarioSuccess') throw new Error(JSON.stringify(created));
+    const scenarioKey = created.createScenario.scenario.key;
+    expect(scenarioKey).toMatch(/^[0-9A-F]{32}$/);
+    expect(created.createScenario.scenario.isDefault).toBe(true);
+
+    const client = wsClient(app.graphqlUrl, { authorization: `App ${app.apiKey}` });
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    const events = new Subscription(client, OnMessageStatus, { filter: { bulkId: 'e2e-bulk' } });
+    await connected;
+    await new Promise((r) => setTimeout(r, 200)); // let the server register the subscription
+
+    const sent = await query(
+      app.graphqlUrl,
+      SendMessage,
+      {
+        input: {
+          bulkId: 'e2e-bulk',
+          scenarioKey,
+          destinations: ['41793026720', '41793026721', '41793026722', '41793026724'].map((phoneNumber) => ({ to: { phoneNumber } })),
+          viber: { text: { text: 'Your parcel is on its way' } },
+          sms: { text: 'Your parcel is on its way (SMS)' },
+          callbackData: 'order-42',
+        },
+      },
+      app.apiKey,
+    );
+    if (sent.sendMessage.__typename !== 'SendMessageSuccess') throw new Error(JSON.stringify(sent));
+    expect(sent.sendMessage.bulkId).toBe('e2e-bulk');
+    expect(sent.sendMessage.messages.map((m) => [m.to, m.status.name])).toEqual([
+      ['+41793026720', 'PENDING_ACCEPTED'],
+      ['+41793026721', 'PENDING_ACCEPTED'],
+      ['+41793026722', 'PENDING_ACCEPTED'],
+      ['+41793026724', 'PENDING_ACCEPTED'],
+    ]);
+
+    const finalOf = (evs: Array<{ messageStatusChanged: Event }>, to: string) =>
+      evs
+        .map((e) => e.messageStatusChanged)
+        .filter((e) => e.message.to === to && ['DELIVERED', 'UNDELIVERABLE', 'REJECTED', 'EXPIRED'].includes(e.message.status.groupName))
+        .at(-1);
+    const seen = await events.until((evs) => ['0', '1', '2', '4'].every((d) => finalOf(evs, `+4179302672${d}`)), 20_000);
+    events.close();
+    await client.dispose();
+
+    const live = (to: string) => seen.map((e) => e.messageStatusChanged).filter((e) => e.message.to === to);
+    const attemptStatuses = (to: string) => live(to).flatMap((e) => (e.attempt ? [`${e.attempt.channel}:${e.attempt.status.groupName}`] : []));
+
+    expect(attemptStatuses('+41793026720')).toContain('VIBER:REJECTED');
+    expect(finalOf(seen, '+41793026720')?.message).toMatchObject({ channel: 'SMS', status: { groupName: 'DELIVERED' } });
+    expect(attemptStatuses('+41793026721')).toContain('VIBER:EXPIRED');
+    expect(finalOf(seen, '+41793026721')?.message).toMatchObject({ channel: 'SMS', status: { groupName: 'DELIVERED' } });
+    expect(attemptStatuses('+41793026722')).toContain('VIBER:REJECTED');
+    expect(finalOf(seen, '+41793026722')?.message).toMatchObject({ channel: 'SMS', status: { groupName: 'UNDELIVERABLE' } });
+    expect(attemptStatuses('+41793026724')).not.toContain('VIBER:REJECTED');
+    expect(finalOf(seen, '+41793026724')?.message).toMatchObject({ channel: 'VIBER', status: { groupName: 'DELIVERED' } });
+
+    const report = await query(app.graphqlUrl, ListMessages, { filter: { bulkId: 'e2e-bulk' }, first: 10 }, app.apiKey);
+    const byTo = new Map(report.messages.edges.map((e) => [e.node.to, e.node]));
+    const path = (to: string) => byTo.get(to)!.attempts.map((a) => `${a.channel}:${a.status.name}`);
+    expect(path('+41793026720')).toEqual(['VIBER:REJECTED_DESTINATION_NOT_REGISTERED', 'SMS:DELIVERED_TO_HANDSET']);
+    expect(path('+41793026721')).toEqual(['VIBER:EXPIRED_EXPIRED', 'SMS:DELIVERED_TO_HANDSET']);
+    expect(path('+41793026722')).toEqual(['VIBER:REJECTED_DESTINATION_NOT_REGISTERED', 'SMS:UNDELIVERABLE_NOT_DELIVERED']);
+    expect(path('+41793026724')).toEqual(['VIBER:DELIVERED_TO_HANDSET']);
+    const undeliverable = byTo.get('+41793026722')!;
+    expect(undeliverable).toMatchObject({ channel: 'SMS', status: { groupId: 2, groupName: 'UNDELIVERABLE' }, callbackData: 'order-42' });
+    expect(undeliverable.error).toMatchObject({ permanent: true });
+    for (const m of byTo.values()) {
+      expect(m.sentAt).not.toBeNull();
+      expect(m.doneAt).not.toBeNull();
+      expect(m.attempts.every((a) => a.provider === 'SIMULATOR')).toBe(true);
+    }
+    // newest first: the bulk's four messages come back in reverse order of acceptance
+    expect(report.messages.edges.map((e) => e.node.to)).toEqual(['+41793026724', '+41793026722', '+41793026721', '+41793026720']);
+  });
+});

@@ -1,0 +1,34 @@
+import { createRequire } from 'node:module';
+import { defineConfig } from 'vitest/config';
+
+// graphql must be one copy: vitest would hand src/ the ESM build while graphql-yoga, loaded by Node,
+// gets the CommonJS one, and two GraphQLError classes turn expected errors into masked 500s.
+const graphql = createRequire(import.meta.url).resolve('graphql');
+
+// Two projects: pure unit tests need nothing; integration tests share one PostgreSQL server
+// (embedded unless DATABASE_URL is set), started once by the global setup.
+export default defineConfig({
+  resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          pool: 'forks',
+        },
+      },
+    ],
+  },
+});
