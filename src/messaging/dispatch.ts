@@ -9,7 +9,7 @@ import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { TransientProviderError, type OutboundMessage, type SendResult } from '../providers/types.js';
+import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
 import { dispatchJobs, type AttemptBatchPayload } from './attempts.js';
 import type { StatusPoller } from './polling.js';
 import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
@@ -45,7 +45,8 @@ export class Dispatcher {
   async dispatch(attemptRefs: string[]): Promise<void> {
     const claimed = await this.claim(attemptRefs);
     if (claimed.length === 0) return;
-    const results = await Promise.all(claimed.map(async (attempt) => ({ attempt, result: await this.sendOne(attempt) })));
+    const sent = await this.send(claimed);
+    const results = claimed.map((attempt, i) => ({ attempt, result: sent[i]! }));
 
     const outcomes: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
     const retries: Array<{ attempt: Claimed; error: TransientProviderError }> = [];
@@ -177,33 +178,37 @@ export class Dispatcher {
     return { allowed, deferred };
   }
 
-  private async sendOne(attempt: Claimed): Promise<SendResult | Error> {
-    // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
-    const to = attempt.provider === 'VIBER_BOT' ? attempt.toViberUserId : attempt.toNumber;
-    const adapter = await this.providers.adapterFor(attempt);
-    if (!to || !adapter) {
-      return {
-        kind: 'rejected',
-        status: STATUS.REJECTED_ROUTE_NOT_AVAILABLE,
-        error: { ...ERROR.EC_PROVIDER_REJECTED, description: !adapter ? 'The provider connection no longer exists' : 'No address for this provider' },
-      };
+  /**
+   * Hands the claimed attempts to their providers, all at once: attempts that share an adapter able to
+   * take many messages per request go in one batch; the rest go one request each, concurrently.
+   */
+  private async send(claimed: Claimed[]): Promise<Array<SendResult | Error>> {
+    const results: Array<SendResult | Error> = new Array(claimed.length);
+    const byAdapter = new Map<ProviderAdapter, Array<{ index: number; message: OutboundMessage }>>();
+    for (const [index, attempt] of claimed.entries()) {
+      const adapter = await this.providers.adapterFor(attempt);
+      const message = adapter ? outboundMessage(attempt) : null;
+      if (!adapter || !message) {
+        results[index] = {
+          kind: 'rejected',
+          status: STATUS.REJECTED_ROUTE_NOT_AVAILABLE,
+          error: { ...ERROR.EC_PROVIDER_REJECTED, description: !adapter ? 'The provider connection no longer exists' : 'No address for this provider' },
+        };
+        continue;
+      }
+      byAdapter.set(adapter, [...(byAdapter.get(adapter) ?? []), { index, message }]);
     }
-    const message: OutboundMessage = {
-      attemptId: attempt.attemptId,
-      messageId: attempt.messageId,
-      channel: attempt.channel,
-      from: attempt.sender,
-      to: attempt.provider === 'VIBER_BOT' ? { viberUserId: to } : { phoneNumber: to },
-      content: attempt.content,
-      validitySeconds: attempt.validitySeconds,
-      callbackData: attempt.callbackData,
-      viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
-    };
-    try {
-      return await adapter.send(message);
-    } catch (err) {
-      return err instanceof Error ? err : new Error(String(err));
-    }
+    await Promise.all(
+      [...byAdapter].map(async ([adapter, items]) => {
+        if (adapter.sendBatch && items.length > 1) {
+          const outcomes = await adapter.sendBatch(items.map((i) => i.message)).catch((err: unknown) => items.map(() => asError(err)));
+          items.forEach((item, k) => (results[item.index] = outcomes[k] ?? new Error('the provider adapter returned no outcome')));
+        } else {
+          await Promise.all(items.map(async (item) => (results[item.index] = await adapter.send(item.message).catch(asError))));
+        }
+      }),
+    );
+    return results;
   }
 
   /**
@@ -237,4 +242,26 @@ export class Dispatcher {
     }
     await this.statusUpdates.applyOutcomes(giveUp);
   }
+}
+
+/** The attempt as its provider sees it, or null when it has no address that provider can use. */
+function outboundMessage(attempt: Claimed): OutboundMessage | null {
+  // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
+  const to = attempt.provider === 'VIBER_BOT' ? attempt.toViberUserId : attempt.toNumber;
+  if (!to) return null;
+  return {
+    attemptId: attempt.attemptId,
+    messageId: attempt.messageId,
+    channel: attempt.channel,
+    from: attempt.sender,
+    to: attempt.provider === 'VIBER_BOT' ? { viberUserId: to } : { phoneNumber: to },
+    content: attempt.content,
+    validitySeconds: attempt.validitySeconds,
+    callbackData: attempt.callbackData,
+    viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
+  };
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }

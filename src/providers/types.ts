@@ -86,6 +86,11 @@ export interface ProviderAdapter {
   readonly type: ProviderType;
   send(message: OutboundMessage): Promise<SendResult>;
   /**
+   * For providers that take many messages per request: one outcome per message, in order. An item is a
+   * TransientProviderError when sending it again later is safe, any other Error when its fate is unknown.
+   */
+  sendBatch?(messages: OutboundMessage[]): Promise<Array<SendResult | Error>>;
+  /**
    * For providers whose status must be asked for (DecisionTelecom `receive-viber`): the attempt's current
    * status as reports, or [] while nothing new is known. Absent for providers that only call back.
    */

@@ -8,7 +8,7 @@ import { TransientProviderError, type OutboundMessage, type ProviderAdapter, typ
 import { postJson, type HttpResponse } from '../http-client.js';
 import { httpRefusal, sendResultFromEntry, serviceExceptionOf } from './status-map.js';
 import { validateInfobipContent } from './validate.js';
-import { isViberWireContent, smsRequest, viberRequest, type WireCommon } from './wire.js';
+import { isViberWireContent, smsRequest, viberRequest, type SmsRequest, type ViberRequest, type WireCommon } from './wire.js';
 
 export interface InfobipAdapterOptions {
   /** e.g. `https://xyz.api.infobip.com`, per account. */
@@ -33,6 +33,40 @@ export class InfobipAdapter implements ProviderAdapter {
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
+    const [result] = await this.sendBatch([message]);
+    if (result instanceof Error) throw result;
+    return result!;
+  }
+
+  /**
+   * Infobip takes many messages per request (`messages[]`), and each one's verdict comes back in its own
+   * entry, matched by our messageId: one request per endpoint for the whole batch instead of one per
+   * message. A request-level failure (5xx, 429, a lost answer) is every message's failure.
+   */
+  async sendBatch(messages: OutboundMessage[]): Promise<Array<SendResult | Error>> {
+    const results: Array<SendResult | Error> = new Array(messages.length);
+    const byPath = new Map<InfobipPath, WireItem[]>();
+    messages.forEach((message, index) => {
+      const prepared = this.prepare(message);
+      if ('kind' in prepared) {
+        results[index] = prepared;
+        return;
+      }
+      const items = byPath.get(prepared.path) ?? [];
+      items.push({ ...prepared.item, index });
+      byPath.set(prepared.path, items);
+    });
+    await Promise.all(
+      [...byPath].map(async ([path, items]) => {
+        const outcomes = await this.post(path, items);
+        items.forEach((item, k) => (results[item.index] = outcomes[k]!));
+      }),
+    );
+    return results;
+  }
+
+  /** The message's wire entry and endpoint, or the refusal when it cannot go to Infobip at all. */
+  private prepare(message: OutboundMessage): SendResult | { path: InfobipPath; item: Omit<WireItem, 'index'> } {
     if (!('phoneNumber' in message.to)) {
       return refused(STATUS.REJECTED_INVALID_DESTINATION, 'Infobip sends to phone numbers only; a Viber user id needs the Viber bot provider');
     }
@@ -50,30 +84,34 @@ export class InfobipAdapter implements ProviderAdapter {
       if (!sms) return refused(STATUS.REJECTED_SYSTEM_ERROR, `${message.content.type} content carries no text to send as SMS`);
       const problem = firstProblem(sms);
       if (problem) return refused(STATUS.REJECTED_SYSTEM_ERROR, problem);
-      return this.post('/sms/3/messages', smsRequest(common, sms), message.attemptId, analyzeSms(sms.text).segments);
+      const entry = smsRequest(common, sms).messages[0]!;
+      return { path: '/sms/3/messages', item: { entry, attemptId: message.attemptId, segments: analyzeSms(sms.text).segments } };
     }
 
     const content = message.content;
     if (content.type === 'SMS_TEXT') return refused(STATUS.REJECTED_SYSTEM_ERROR, 'SMS_TEXT content cannot be sent on the VIBER channel');
     const problem = firstProblem(content);
     if (problem || !isViberWireContent(content)) return refused(STATUS.REJECTED_SYSTEM_ERROR, problem ?? `${content.type} is not sendable`);
-    return this.post('/viber/2/messages', viberRequest(common, content, message.viberLabel), message.attemptId);
+    const entry = viberRequest(common, content, message.viberLabel).messages[0]!;
+    return { path: '/viber/2/messages', item: { entry, attemptId: message.attemptId } };
   }
 
-  private async post(path: string, body: unknown, attemptId: string, segments?: number): Promise<SendResult> {
+  /** One request carrying `items`; returns each item's outcome, in order. */
+  private async post(path: InfobipPath, items: WireItem[]): Promise<Array<SendResult | Error>> {
+    const every = (outcome: SendResult | Error): Array<SendResult | Error> => items.map(() => outcome);
     let res: HttpResponse;
     try {
       res = await postJson(
         `${this.baseUrl}${path}`,
         { Authorization: `App ${this.options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
-        JSON.stringify(body),
+        JSON.stringify({ messages: items.map((i) => i.entry) }),
         this.timeoutMs,
       );
     } catch (err) {
       // Retrying after a lost response is safe: the resend carries the same messageId, which Infobip
       // refuses as a duplicate if it did take the first one (see sendResultFromEntry).
       const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      throw new TransientProviderError(`Infobip ${path} failed: ${reason}`);
+      return every(new TransientProviderError(`Infobip ${path} failed: ${reason}`));
     }
     const text = res.text;
 
@@ -81,23 +119,40 @@ export class InfobipAdapter implements ProviderAdapter {
     if (res.status === 429 || res.status === 408 || res.status >= 500) {
       const retryAfterMs = parseRetryAfter(res.header('retry-after'), new Date());
       const se = serviceExceptionOf(json);
-      throw new TransientProviderError(`Infobip HTTP ${res.status}${se.text ? `: ${se.text}` : ''}`, retryAfterMs);
+      return every(new TransientProviderError(`Infobip HTTP ${res.status}${se.text ? `: ${se.text}` : ''}`, retryAfterMs));
+    }
+    if (res.status === 400 && items.length > 1) {
+      // Infobip refuses a whole request over one bad message: ask again one by one, so each message gets
+      // its own verdict and one bad destination does not sink its neighbours.
+      return (await Promise.all(items.map((item) => this.post(path, [item])))).flat();
     }
     if (res.status >= 400) {
-      return { kind: 'rejected', ...httpRefusal(res.status, serviceExceptionOf(json)) };
+      return every({ kind: 'rejected', ...httpRefusal(res.status, serviceExceptionOf(json)) });
     }
     if (res.status < 200 || res.status >= 300) {
-      throw new TransientProviderError(`Infobip HTTP ${res.status}`);
+      return every(new TransientProviderError(`Infobip HTTP ${res.status}`));
     }
 
     const entries = isRecord(json) && Array.isArray(json.messages) ? json.messages : [];
-    const entry = entries.find((e) => isRecord(e) && e.messageId === attemptId) ?? entries[0];
-    const result = sendResultFromEntry(entry, attemptId, messageCountOf(entry) ?? segments);
-    // A 2xx we cannot read may still mean Infobip has the message: a plain Error (not Transient) tells the
-    // dispatcher not to send again, and the attempt's expiry settles it if no report ever comes.
-    if (!result) throw new Error(`Infobip ${path} answered HTTP ${res.status} with an unreadable body: ${text.slice(0, 500)}`);
-    return result;
+    const byMessageId = new Map(entries.flatMap((e) => (isRecord(e) && typeof e.messageId === 'string' ? [[e.messageId, e] as const] : [])));
+    return items.map((item) => {
+      const entry = byMessageId.get(item.attemptId) ?? (items.length === 1 ? entries[0] : undefined);
+      const result = sendResultFromEntry(entry, item.attemptId, messageCountOf(entry) ?? item.segments);
+      // A 2xx we cannot read may still mean Infobip has the message: a plain Error (not Transient) tells the
+      // dispatcher not to send again, and the attempt's expiry settles it if no report ever comes.
+      return result ?? new Error(`Infobip ${path} answered HTTP ${res.status} without a readable entry for ${item.attemptId}: ${text.slice(0, 500)}`);
+    });
   }
+}
+
+type InfobipPath = '/viber/2/messages' | '/sms/3/messages';
+
+/** One message's entry in a request's `messages[]`, and where its outcome goes. */
+interface WireItem {
+  entry: ViberRequest['messages'][number] | SmsRequest['messages'][number];
+  attemptId: string;
+  segments?: number;
+  index: number;
 }
 
 function refused(status: MessageStatus, description: string): SendResult {

@@ -5,6 +5,7 @@ import { FakeInfobip } from '../../fakes/infobip.js';
 import {
   FaultsMessage,
   FaultsSendMessage,
+  FaultsSendMessages,
   configureInfobip,
   deliveryUrl,
   digitsOf,
@@ -122,12 +123,27 @@ describe('delivery reports racing dispatch and each other', () => {
   });
 
   it('does not lose a retry when reports arrive while the dispatcher records a batch', async () => {
-    // One dispatch job of 50: all answered together after 1 s; the first destination's answer is a 503.
+    // One dispatch job of 50 attempts, one bulk: 49 Viber messages and one SMS. Infobip takes each channel's
+    // messages in one request; both requests are answered after 1 s, the SMS one with a 503.
     const numbers = Array.from({ length: 50 }, (_, i) => swissMobile(2300 + i));
     const transient = digitsOf(numbers[0]!);
     fake.setDefaultOutcome({ hangMs: 1_000, then: 'accept' });
     fake.scriptOnce(transient, { hangMs: 1_000, then: { httpStatus: 503 } });
-    const messageIds = await sendTo(numbers);
+    const res = await query(
+      app.graphqlUrl,
+      FaultsSendMessages,
+      {
+        input: {
+          messages: [
+            { from: 'Omnishop', destinations: [{ to: { phoneNumber: numbers[0]! } }], sms: { text: 'Race test' } },
+            { from: 'Omnishop', destinations: numbers.slice(1).map((phoneNumber) => ({ to: { phoneNumber } })), viber: { text: { text: 'Race test' } } },
+          ],
+        },
+      },
+      app.apiKey,
+    );
+    if (res.sendMessages.__typename !== 'SendMessageSuccess') throw new Error(`send refused: ${JSON.stringify(res.sendMessages)}`);
+    const messageIds = res.sendMessages.messages.map((m) => m.messageId);
     const firstTries = await waitFor(
       () => numbers.flatMap((n) => requestsFor(fake, digitsOf(n))),
       (w) => w.length === 50,
@@ -151,7 +167,7 @@ describe('delivery reports racing dispatch and each other', () => {
 
     // The 503'd send must be retried (RETRY_BASE_MS is 100 ms) whatever the reports did meanwhile.
     const retried = await waitFor(
-      () => requestsFor(fake, transient, 'VIBER').length,
+      () => requestsFor(fake, transient, 'SMS').length,
       (n) => n >= 2,
       5_000,
     ).then(

@@ -21,7 +21,8 @@ import {
 } from './support.js';
 
 const DESTINATIONS = 2_000;
-const KILL_AFTER_REQUESTS = 200;
+/** Destinations on the wire (Infobip takes a dispatch batch in one request) before the kill. */
+const KILL_AFTER_DESTINATIONS = 200;
 /**
  * Short enough that the sends lost in the crash expire (and fail over) within the test; long enough that a
  * slow restart on a loaded machine does not expire most of the queue before the second life can send it
@@ -58,8 +59,9 @@ describe('kill -9 in the middle of a 2,000-message bulk', () => {
     database = await createTestDatabase();
     db = createKysely(new pg.Pool({ connectionString: database.url, max: 2 }));
     await fake.start();
-    // Every send is accepted after a short while, so a few hundred sends are on the wire at any time.
-    fake.setDefaultOutcome({ hangMs: 50, then: 'accept' });
+    // Every send is accepted after a short while, so a few hundred sends are on the wire at any time and
+    // the bulk takes long enough to be killed in its middle.
+    fake.setDefaultOutcome({ hangMs: 200, then: 'accept' });
 
     const first = await spawnService(database.url, SERVICE_ENV);
     services.push(first);
@@ -92,12 +94,13 @@ describe('kill -9 in the middle of a 2,000-message bulk', () => {
     const acceptMs = Date.now() - acceptStarted;
 
     // Crash in the middle: some sends done, some on the wire, most still queued.
-    await fake.waitForRequests(KILL_AFTER_REQUESTS, 20_000);
+    const destinationsOnWire = () => fake.requests.map(wireRequest).reduce((n, w) => n + w.to.length, 0);
+    await waitFor(destinationsOnWire, (n) => n >= KILL_AFTER_DESTINATIONS, 20_000, 5);
     await first.kill();
     const killedAt = Date.now();
     expect(first.child.signalCode).toBe('SIGKILL');
-    const requestsAtKill = fake.requests.length;
-    expect(requestsAtKill).toBeGreaterThanOrEqual(KILL_AFTER_REQUESTS);
+    const requestsAtKill = destinationsOnWire();
+    expect(requestsAtKill).toBeGreaterThanOrEqual(KILL_AFTER_DESTINATIONS);
     expect(requestsAtKill, 'the kill must fall in the middle of the bulk').toBeLessThan(DESTINATIONS);
     const stateAtKill = await attemptStates(db);
 
@@ -172,7 +175,7 @@ describe('kill -9 in the middle of a 2,000-message bulk', () => {
     const neverClaimed = expired.filter((r) => r.tries === 0).length;
     const errorLines = services.flatMap((s) => s.output().split('\n').filter((l) => /"level":(50|60)/.test(l)));
     console.info(
-      `[crash] accept ${acceptMs} ms; killed after ${requestsAtKill} requests (attempts ${JSON.stringify(stateAtKill)}); ` +
+      `[crash] accept ${acceptMs} ms; killed after ${requestsAtKill} destinations on the wire (attempts ${JSON.stringify(stateAtKill)}); ` +
         `restart ${restartMs} ms; all final ${settledMs} ms after start. Viber delivered ${viber.length - expired.length}; ` +
         `Viber expired → SMS ${expired.length} (claimed, never reached the provider: ${claimedNeverSent}; sent but no report ` +
         `within validity: ${sentNoReportInTime}; never claimed before expiry: ${neverClaimed}). Report posts retried: ` +

@@ -4,6 +4,7 @@ import type {
   Channel,
   ConfigureProviderConnectionInput,
   SendMessageInput,
+  SendMessagesInput,
   StatusGroup,
 } from '../../generated/graphql.js';
 import { FakeInfobip, type InfobipApi, type InfobipSentMessage } from '../../fakes/infobip.js';
@@ -61,6 +62,26 @@ export const FaultsSendMessage = typed<
 >(`
   mutation FaultsSendMessage($input: SendMessageInput!) {
     sendMessage(input: $input) {
+      __typename
+      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }
+      ... on ValidationError { message fieldErrors { path message } }
+      ... on IdempotencyConflictError { message }
+      ... on NotFoundError { message }
+    }
+  }
+`);
+
+export const FaultsSendMessages = typed<
+  {
+    sendMessages:
+      | { __typename: 'SendMessageSuccess'; bulkId: string; messages: Array<{ messageId: string; to: string; status: StatusShape }> }
+      | { __typename: 'ValidationError'; message: string; fieldErrors: FieldErrorShape[] }
+      | { __typename: 'IdempotencyConflictError' | 'NotFoundError'; message: string };
+  },
+  { input: SendMessagesInput }
+>(`
+  mutation FaultsSendMessages($input: SendMessagesInput!) {
+    sendMessages(input: $input) {
       __typename
       ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }
       ... on ValidationError { message fieldErrors { path message } }

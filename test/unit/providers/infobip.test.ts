@@ -357,6 +357,55 @@ describe('InfobipAdapter: outcomes', () => {
 
 // ---------------------------------------------------------------------------------------------------
 
+describe('InfobipAdapter: batches', () => {
+  const numbers = ['41793026701', '41793026702', '41793026703'];
+  const viberTo = (digits: string) => outbound({ to: { phoneNumber: `+${digits}` } });
+  const smsTo = (digits: string) => outbound({ to: { phoneNumber: `+${digits}` }, channel: 'SMS', from: 'InfoSMS', content: { type: 'SMS_TEXT', text: 'hi' } });
+
+  it('sends one request per endpoint, each message an entry with its own messageId, and matches each verdict by it', async () => {
+    fake.script(numbers[1]!, 'reject');
+    const batch = [viberTo(numbers[0]!), smsTo(numbers[2]!), viberTo(numbers[1]!)];
+    const results = await adapter.sendBatch(batch);
+    expect(fake.requests.map((r) => r.path).sort()).toEqual(['/sms/3/messages', '/viber/2/messages']);
+    const viber = fake.requests.find((r) => r.path === '/viber/2/messages')!.body as { messages: Array<{ destinations: unknown[] }> };
+    expect(viber.messages.map((m) => m.destinations)).toEqual([
+      [{ to: numbers[0], messageId: batch[0]!.attemptId }],
+      [{ to: numbers[1], messageId: batch[2]!.attemptId }],
+    ]);
+    expect(results).toEqual([
+      { kind: 'accepted', providerMessageId: batch[0]!.attemptId },
+      { kind: 'accepted', providerMessageId: batch[1]!.attemptId, messageCount: 1 },
+      { kind: 'rejected', status: STATUS.REJECTED_DESTINATION_NOT_REGISTERED, error: ERROR.EC_NOT_CHANNEL_USER, providerMessageId: batch[2]!.attemptId },
+    ]);
+  });
+
+  it('a request-level 503 makes every message of that request transient, and only of that request', async () => {
+    fake.script(numbers[0]!, { httpStatus: 503 });
+    const results = await adapter.sendBatch([viberTo(numbers[0]!), viberTo(numbers[1]!), smsTo(numbers[2]!)]);
+    expect(results[0]).toBeInstanceOf(TransientProviderError);
+    expect(results[1]).toBeInstanceOf(TransientProviderError);
+    expect(results[2]).toMatchObject({ kind: 'accepted' });
+  });
+
+  it('a 400 over one bad message is asked again one by one, so only that message is rejected', async () => {
+    const batch = [viberTo(numbers[0]!), outbound({ to: { phoneNumber: `+${numbers[1]}` }, from: '' }), viberTo(numbers[2]!)];
+    const results = await adapter.sendBatch(batch);
+    expect(fake.requests.map((r) => (r.body as { messages: unknown[] }).messages.length)).toEqual([3, 1, 1, 1]);
+    expect(results[0]).toEqual({ kind: 'accepted', providerMessageId: batch[0]!.attemptId });
+    expect(results[1]).toMatchObject({ kind: 'rejected', status: STATUS.REJECTED_SENDER });
+    expect(results[2]).toEqual({ kind: 'accepted', providerMessageId: batch[2]!.attemptId });
+  });
+
+  it('a 2xx answer without a message\'s entry leaves that message unknown (an Error, not transient: never sent twice)', async () => {
+    fake.script(numbers[0]!, { httpStatus: 200, body: JSON.stringify({ bulkId: 'b', messages: [] }) });
+    const results = await adapter.sendBatch([viberTo(numbers[0]!), viberTo(numbers[1]!)]);
+    for (const r of results) {
+      expect(r).toBeInstanceOf(Error);
+      expect(r).not.toBeInstanceOf(TransientProviderError);
+    }
+  });
+});
+
 describe('validateInfobipContent', () => {
   const ok = (content: StepContent) => expect(validateInfobipContent(content)).toEqual([]);
   const rich = (over: Partial<{ text: string; imageUrl: string; buttonText: string; buttonUrl: string }> = {}): StepContent => ({
