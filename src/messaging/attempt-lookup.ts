@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, ProviderConnectionRow } from '../db/schema.js';
+import type { AttemptRow, Database, ProviderConnectionRow } from '../db/schema.js';
 import type { ReportMatch } from '../providers/types.js';
 import { isUuid } from './connections.js';
 
@@ -23,36 +23,43 @@ export async function findAttemptId(trx: Kysely<Database>, match: ReportMatch, o
 }
 
 /**
- * The attempts many reports name, in two queries however many reports there are (one by our ids, one by
- * providers' ids), then checked against each report's origin exactly as findAttemptId would.
+ * The attempts many reports name, found and locked (FOR UPDATE, in id order like every status change) in
+ * one statement however many reports there are, then checked against each report's origin exactly as
+ * findAttemptId would. Returns, per report, the attempt's id or null, and the locked rows.
  */
-export async function resolveAttempts(
+export async function lockReportedAttempts(
   trx: Kysely<Database>,
   groups: Array<Array<{ match: ReportMatch; origin: ReportOrigin } | null>>,
-): Promise<Array<Array<string | null>>> {
+): Promise<{ targets: Array<Array<string | null>>; rows: AttemptRow[] }> {
   const all = groups.flat().filter((x): x is { match: ReportMatch; origin: ReportOrigin } => x !== null);
   const ours = [...new Set(all.flatMap((x) => ('attemptId' in x.match && isUuid(x.match.attemptId) ? [x.match.attemptId.toLowerCase()] : [])))];
   const theirs = [...new Set(all.flatMap((x) => ('providerMessageId' in x.match ? [x.match.providerMessageId] : [])))];
-  const byOurs = ours.length
-    ? await trx.selectFrom('attempt').select(['id', 'attemptId', 'accountId']).where('attemptId', 'in', ours).execute()
-    : [];
-  const byTheirs = theirs.length
-    ? await trx
-        .selectFrom('attempt')
-        .select(['id', 'provider', 'providerMessageId', 'connectionId'])
-        .where('providerMessageId', 'in', theirs)
-        .execute()
-    : [];
-  return groups.map((g) =>
+  const rows =
+    ours.length || theirs.length
+      ? await trx
+          .selectFrom('attempt')
+          .selectAll()
+          .where((eb) =>
+            eb.or([
+              ...(ours.length ? [eb('attemptId', 'in', ours)] : []),
+              ...(theirs.length ? [eb('providerMessageId', 'in', theirs)] : []),
+            ]),
+          )
+          .orderBy('id')
+          .forUpdate()
+          .execute()
+      : [];
+  const byOurs = new Map(rows.map((r) => [r.attemptId, r]));
+  const targets = groups.map((g) =>
     g.map((x) => {
       if (!x) return null;
       const { match, origin } = x;
       if ('attemptId' in match) {
-        const row = byOurs.find((r) => r.attemptId === match.attemptId.toLowerCase());
+        const row = byOurs.get(match.attemptId.toLowerCase());
         return row && (!origin.connection || row.accountId === origin.connection.accountId) ? row.id : null;
       }
       // Provider ids are only unique per provider account: two connections may both have a message 5000.
-      const row = byTheirs.find(
+      const row = rows.find(
         (r) =>
           r.provider === match.provider &&
           r.providerMessageId === match.providerMessageId &&
@@ -61,4 +68,5 @@ export async function resolveAttempts(
       return row?.id ?? null;
     }),
   );
+  return { targets, rows };
 }

@@ -9,7 +9,7 @@ import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { createAttempts, type AttemptBatchPayload, type AttemptSeed } from './attempts.js';
-import { findAttemptId, resolveAttempts, type ReportOrigin } from './attempt-lookup.js';
+import { findAttemptId, lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordSubscriber } from './viber-subscribers.js';
 import type { ReportPush } from './report-push.js';
 
@@ -109,7 +109,7 @@ export class StatusUpdates {
     const published: Published[] = [];
     try {
       await this.db.transaction().execute(async (trx) => {
-        const targets = await resolveAttempts(
+        const { targets, rows } = await lockReportedAttempts(
           trx,
           groups.map((g) => g.reports.map((r) => (r.kind === 'status' || r.kind === 'seen' ? { match: r.match, origin: g.origin } : null))),
         );
@@ -117,7 +117,8 @@ export class StatusUpdates {
           const unknown = g.reports.find((r, j) => (r.kind === 'status' || r.kind === 'seen') && !targets[i]![j]);
           if (unknown && (unknown.kind === 'status' || unknown.kind === 'seen')) results[i] = new UnknownAttemptError(unknown.match);
         });
-        const locked = await lockInOrder(trx, targets.flatMap((t, i) => (results[i] ? [] : t.flatMap((id) => (id ? [id] : [])))));
+        const wanted = new Set(targets.flatMap((t, i) => (results[i] ? [] : t.flatMap((id) => (id ? [id] : [])))));
+        const locked = await lockMessagesOf(trx, rows.filter((r) => wanted.has(r.id)));
         const outcomes = groups.flatMap((group, g) =>
           results[g]
             ? []
@@ -339,7 +340,7 @@ async function recordOutcomes(
   }
 
   if (attempts.size > 0) {
-    const rows = [...attempts.values()].map((a) => ({
+    const attemptRows = [...attempts.values()].map((a) => ({
       id: a.id,
       status: a.status,
       status_group: a.statusGroup,
@@ -350,21 +351,7 @@ async function recordOutcomes(
       provider_message_id: a.providerMessageId,
       message_count: a.messageCount,
     }));
-    await sql`
-      update attempt set status = x.status, status_group = x.status_group, error = x.error, dispatch_state = x.dispatch_state,
-        done_at = x.done_at, sent_at = x.sent_at, provider_message_id = x.provider_message_id, message_count = x.message_count,
-        updated_at = ${now}
-      from json_to_recordset(${JSON.stringify(rows)}::json) as x(id bigint, status jsonb, status_group text, error jsonb,
-        dispatch_state text, done_at timestamptz, sent_at timestamptz, provider_message_id text, message_count integer)
-      where attempt.id = x.id`.execute(trx);
-    await sql`
-      insert into status_event (message_ref, attempt_ref, channel, status, error, source)
-      select x.message_ref, x.attempt_ref, x.channel, x.status, x.error, x.source
-      from json_to_recordset(${JSON.stringify(events)}::json) as x(message_ref bigint, attempt_ref bigint, channel text,
-        status jsonb, error jsonb, source text)`.execute(trx);
-  }
-  if (messages.size > 0) {
-    const rows = [...messages.values()].map((m) => ({
+    const messageRows = [...messages.values()].map((m) => ({
       id: m.id,
       current_step: m.currentStep,
       channel: m.channel,
@@ -374,12 +361,26 @@ async function recordOutcomes(
       sent_at: m.sentAt?.toISOString() ?? null,
       done_at: m.doneAt?.toISOString() ?? null,
     }));
+    // One statement for the three tables: each round trip to the database costs more than the rows.
     await sql`
-      update message set current_step = x.current_step, channel = x.channel, status = x.status, status_group = x.status_group,
-        error = x.error, sent_at = x.sent_at, done_at = x.done_at, updated_at = ${now}
-      from json_to_recordset(${JSON.stringify(rows)}::json) as x(id bigint, current_step integer, channel text, status jsonb,
-        status_group text, error jsonb, sent_at timestamptz, done_at timestamptz)
-      where message.id = x.id`.execute(trx);
+      with attempt_update as (
+        update attempt set status = x.status, status_group = x.status_group, error = x.error, dispatch_state = x.dispatch_state,
+          done_at = x.done_at, sent_at = x.sent_at, provider_message_id = x.provider_message_id, message_count = x.message_count,
+          updated_at = ${now}
+        from json_to_recordset(${JSON.stringify(attemptRows)}::json) as x(id bigint, status jsonb, status_group text, error jsonb,
+          dispatch_state text, done_at timestamptz, sent_at timestamptz, provider_message_id text, message_count integer)
+        where attempt.id = x.id
+      ), message_update as (
+        update message set current_step = x.current_step, channel = x.channel, status = x.status, status_group = x.status_group,
+          error = x.error, sent_at = x.sent_at, done_at = x.done_at, updated_at = ${now}
+        from json_to_recordset(${JSON.stringify(messageRows)}::json) as x(id bigint, current_step integer, channel text, status jsonb,
+          status_group text, error jsonb, sent_at timestamptz, done_at timestamptz)
+        where message.id = x.id
+      )
+      insert into status_event (message_ref, attempt_ref, channel, status, error, source)
+      select x.message_ref, x.attempt_ref, x.channel, x.status, x.error, x.source
+      from json_to_recordset(${JSON.stringify(events)}::json) as x(message_ref bigint, attempt_ref bigint, channel text,
+        status jsonb, error jsonb, source text)`.execute(trx);
   }
   await createAttempts(trx, seeds, clock);
   for (const message of finished) await reportPush.onMessageFinal(trx, message);
@@ -403,8 +404,7 @@ type Published =
  * queue behind each other instead of deadlocking.
  */
 async function lockInOrder(trx: Kysely<Database>, attemptRefs: string[]): Promise<Locked> {
-  const locked: Locked = { attempts: new Map(), messages: new Map() };
-  if (attemptRefs.length === 0) return locked;
+  if (attemptRefs.length === 0) return { attempts: new Map(), messages: new Map() };
   const attempts = await trx
     .selectFrom('attempt')
     .selectAll()
@@ -412,7 +412,12 @@ async function lockInOrder(trx: Kysely<Database>, attemptRefs: string[]): Promis
     .orderBy('id')
     .forUpdate()
     .execute();
-  for (const a of attempts) locked.attempts.set(a.id, a);
+  return lockMessagesOf(trx, attempts);
+}
+
+/** The second half of lockInOrder, for attempts already locked in id order. */
+async function lockMessagesOf(trx: Kysely<Database>, attempts: AttemptRow[]): Promise<Locked> {
+  const locked: Locked = { attempts: new Map(attempts.map((a) => [a.id, a])), messages: new Map() };
   const messageRefs = [...new Set(attempts.map((a) => a.messageRef))];
   if (messageRefs.length === 0) return locked;
   const messages = await trx.selectFrom('message').selectAll().where('id', 'in', messageRefs).orderBy('id').forUpdate().execute();
