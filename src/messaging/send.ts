@@ -196,16 +196,21 @@ export class SendService {
       const slots = scheduleDispatches(start, windows.length, options.sendingSpeedLimit ?? null, (i) => windows[i] ?? null);
       const status = STATUS.PENDING_ACCEPTED;
       const accepted: AcceptedMessage[] = [];
-      const rows: Array<Record<string, unknown>> = [];
+      const messageIds: string[] = [];
+      const toNumbers: Array<string | null> = [];
+      const toViberUserIds: Array<string | null> = [];
       const entryOf: number[] = [];
-      for (const [e, { entry, messageIds }] of entries.entries()) {
+      for (const [e, { entry, messageIds: ids }] of entries.entries()) {
         entry.destinations.forEach((d, j) => {
-          rows.push({ n: rows.length, message_id: messageIds[j], to_number: d.to.phoneNumber ?? null, to_viber_user_id: d.to.viberUserId ?? null, entry: e });
+          messageIds.push(ids[j]!);
+          toNumbers.push(d.to.phoneNumber ?? null);
+          toViberUserIds.push(d.to.viberUserId ?? null);
           entryOf.push(e);
-          accepted.push({ messageId: messageIds[j]!, to: d.to.phoneNumber ?? d.to.viberUserId ?? '', status });
+          accepted.push({ messageId: ids[j]!, to: d.to.phoneNumber ?? d.to.viberUserId ?? '', status });
         });
       }
-      // Per-entry values (flow, options, callbackData) travel once per entry, not once per destination.
+      // Per-entry values (flow, options, callbackData) travel once per entry, per-destination ones as arrays:
+      // the database parses a handful of JSON objects instead of one per destination.
       const perEntry = entries.map(({ entry, flow }, index) => ({
         entry: index,
         flow,
@@ -222,8 +227,8 @@ export class SendService {
                              callback_data, current_step, channel, status, status_group, error, options)
         select ${accountId}::uuid, ${bulk.id}::bigint, x.message_id, ${bulkId}, x.to_number, x.to_viber_user_id, e.scenario_key,
                e.flow, e.callback_data, 0, e.channel, ${JSON.stringify(status)}::jsonb, ${status.groupName}, 'null'::jsonb, e.options
-        from json_to_recordset(${JSON.stringify(rows)}::json)
-               as x(n integer, message_id text, to_number text, to_viber_user_id text, entry integer)
+        from unnest(${messageIds}::text[], ${toNumbers}::text[], ${toViberUserIds}::text[], ${entryOf}::integer[])
+               with ordinality as x(message_id, to_number, to_viber_user_id, entry, n)
         join json_to_recordset(${JSON.stringify(perEntry)}::json)
                as e(entry integer, flow jsonb, channel text, scenario_key text, callback_data text, options jsonb)
           on e.entry = x.entry
