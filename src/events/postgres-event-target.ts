@@ -1,8 +1,24 @@
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 
-const CHANNEL = 'omnigate_events';
+/**
+ * One channel per topic (topics are scoped by account), listened to only while this instance has a
+ * subscriber for it: PostgreSQL then delivers each event only to the instances that want it, instead of
+ * every instance receiving and parsing every status change of every account. Topic names can be longer
+ * than a channel name may be, so the channel is a digest of the topic.
+ */
+const channels = new Map<string, string>();
+export function channelOf(topic: string): string {
+  let channel = channels.get(topic);
+  if (!channel) {
+    channel = `og_${createHash('sha256').update(topic).digest('hex').slice(0, 40)}`;
+    if (channels.size > 10_000) channels.clear();
+    channels.set(topic, channel);
+  }
+  return channel;
+}
 /** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
 const MAX_PAYLOAD_BYTES = 7999;
 
@@ -12,7 +28,7 @@ type Callback = (event: CustomEvent) => void;
  * Cross-instance events over PostgreSQL LISTEN/NOTIFY, for deployments without Redis: every instance
  * already shares the database, so several instances work out of the box. Written here rather than taken
  * from a library because it is the same small contract as @graphql-yoga/redis-event-target (which stays
- * the choice for heavy fan-out): one LISTEN connection, topics multiplexed on one channel.
+ * the choice for heavy fan-out): one LISTEN connection, a channel per topic with local subscribers.
  * Events reach this instance's own subscribers through the database too, so ordering is one for all.
  */
 export async function createPostgresEventTarget(
@@ -27,9 +43,10 @@ export async function createPostgresEventTarget(
   publisher.on('error', (err) => logger.warn({ error: err.message }, 'event publisher connection failed'));
   listener.on('error', (err) => logger.error({ error: err.message }, 'event listener connection failed'));
   await listener.connect();
-  await listener.query(`listen ${CHANNEL}`);
+  const listenQuery = (verb: 'listen' | 'unlisten', topic: string) =>
+    listener.query(`${verb} ${channelOf(topic)}`).catch((err: unknown) => logger.error({ error: String(err), topic }, `event ${verb} failed`));
   listener.on('notification', (n) => {
-    if (n.channel !== CHANNEL || !n.payload) return;
+    if (!n.payload) return;
     const { topic, detail } = JSON.parse(n.payload) as { topic: string; detail: unknown };
     const callbacks = callbacksForTopic.get(topic);
     if (!callbacks) return;
@@ -38,13 +55,13 @@ export async function createPostgresEventTarget(
   });
 
   // Events published in the same tick go out in one statement (one notification each, in order).
-  const pending: string[] = [];
+  const pending: Array<{ channel: string; payload: string }> = [];
   const flush = () => {
     const batch = pending.splice(0, pending.length);
     for (let i = 0; i < batch.length; i += 100) {
       const chunk = batch.slice(i, i + 100);
-      const calls = chunk.map((_, j) => `pg_notify($1, $${j + 2})`).join(', ');
-      publisher.query(`select ${calls}`, [CHANNEL, ...chunk]).catch((err: unknown) => logger.error({ error: String(err) }, 'event publish failed'));
+      const calls = chunk.map((_, j) => `pg_notify($${2 * j + 1}, $${2 * j + 2})`).join(', ');
+      publisher.query(`select ${calls}`, chunk.flatMap((c) => [c.channel, c.payload])).catch((err: unknown) => logger.error({ error: String(err) }, 'event publish failed'));
     }
   };
 
@@ -56,6 +73,7 @@ export async function createPostgresEventTarget(
       const cb = toCallback(cbOrOptions);
       if (!cb) return;
       const set = callbacksForTopic.get(topic) ?? new Set<Callback>();
+      if (set.size === 0) void listenQuery('listen', topic);
       set.add(cb);
       callbacksForTopic.set(topic, set);
     },
@@ -64,15 +82,19 @@ export async function createPostgresEventTarget(
       const set = callbacksForTopic.get(topic);
       if (!cb || !set) return;
       set.delete(cb);
-      if (set.size === 0) callbacksForTopic.delete(topic);
+      if (set.size === 0) {
+        callbacksForTopic.delete(topic);
+        void listenQuery('unlisten', topic);
+      }
     },
     dispatchEvent(event: CustomEvent) {
       const payload = JSON.stringify({ topic: event.type, detail: event.detail });
-      if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
+      // A UTF-16 unit is at most 3 UTF-8 bytes: most payloads need no byte count at all.
+      if (payload.length * 3 > MAX_PAYLOAD_BYTES && Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
         logger.error({ topic: event.type, bytes: Buffer.byteLength(payload) }, 'event too large to publish; dropped');
         return true;
       }
-      pending.push(payload);
+      pending.push({ channel: channelOf(event.type), payload });
       if (pending.length === 1) setImmediate(flush);
       return true;
     },

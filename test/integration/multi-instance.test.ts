@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { Client } from 'graphql-ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { channelOf } from '../../src/events/postgres-event-target.js';
 import { OnMessageStatus, SendMessage } from '../documents/operations.js';
 import type { OnMessageStatusSubscription } from '../generated/graphql.js';
 import { startInstance, startTestApp, type TestApp } from '../support/app.js';
@@ -20,14 +21,16 @@ interface TransportProbe {
   close(): Promise<void>;
 }
 
-async function listenPostgres(databaseUrl: string): Promise<TransportProbe> {
+/** Listens where the service publishes one account's status changes: the channel of that topic. */
+async function listenPostgres(databaseUrl: string, topic: string): Promise<TransportProbe> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
+  const channel = channelOf(topic);
   let count = 0;
   client.on('notification', (n) => {
-    if (n.channel === 'omnigate_events') count += 1;
+    if (n.channel === channel) count += 1;
   });
-  await client.query('listen omnigate_events');
+  await client.query(`listen ${channel}`);
   return { seen: () => count, close: () => client.end() };
 }
 
@@ -76,7 +79,8 @@ describe.each(TRANSPORTS)('two instances on one database, events over $name', ({
     expect(new URL(b.url).port).not.toBe(new URL(a.url).port);
 
     const prefix = new URL(a.databaseUrl).pathname.slice(1);
-    probe = redis ? await listenRedis(redisUrl!, prefix) : await listenPostgres(a.databaseUrl);
+    const account = await a.database.db.selectFrom('account').select('id').executeTakeFirstOrThrow();
+    probe = redis ? await listenRedis(redisUrl!, prefix) : await listenPostgres(a.databaseUrl, `message-status:${prefix}:${account.id}`);
 
     client = wsClient(b.graphqlUrl, { authorization: `App ${a.apiKey}` });
     const connected = new Promise<void>((resolve) => client!.on('connected', () => resolve()));
