@@ -51,42 +51,41 @@ export const FaultsConfigureConnection = typed<
   }
 `);
 
+/** What sendMessage and sendMessages answer, as these tests select it. */
+type FaultsSendResult =
+  | { __typename: 'SendMessageSuccess'; bulkId: string; messages: Array<{ messageId: string; to: string; status: StatusShape }> }
+  | { __typename: 'ValidationError'; message: string; fieldErrors: FieldErrorShape[] }
+  | { __typename: 'IdempotencyConflictError' | 'NotFoundError'; message: string };
+
+const SEND_RESULT_SELECTION = `
+      __typename
+      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }
+      ... on ValidationError { message fieldErrors { path message } }
+      ... on IdempotencyConflictError { message }
+      ... on NotFoundError { message }`;
+
 export const FaultsSendMessage = typed<
   {
-    sendMessage:
-      | { __typename: 'SendMessageSuccess'; bulkId: string; messages: Array<{ messageId: string; to: string; status: StatusShape }> }
-      | { __typename: 'ValidationError'; message: string; fieldErrors: FieldErrorShape[] }
-      | { __typename: 'IdempotencyConflictError' | 'NotFoundError'; message: string };
+    sendMessage: FaultsSendResult;
   },
   { input: SendMessageInput }
 >(`
   mutation FaultsSendMessage($input: SendMessageInput!) {
     sendMessage(input: $input) {
-      __typename
-      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }
-      ... on ValidationError { message fieldErrors { path message } }
-      ... on IdempotencyConflictError { message }
-      ... on NotFoundError { message }
+      ${SEND_RESULT_SELECTION}
     }
   }
 `);
 
 export const FaultsSendMessages = typed<
   {
-    sendMessages:
-      | { __typename: 'SendMessageSuccess'; bulkId: string; messages: Array<{ messageId: string; to: string; status: StatusShape }> }
-      | { __typename: 'ValidationError'; message: string; fieldErrors: FieldErrorShape[] }
-      | { __typename: 'IdempotencyConflictError' | 'NotFoundError'; message: string };
+    sendMessages: FaultsSendResult;
   },
   { input: SendMessagesInput }
 >(`
   mutation FaultsSendMessages($input: SendMessagesInput!) {
     sendMessages(input: $input) {
-      __typename
-      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }
-      ... on ValidationError { message fieldErrors { path message } }
-      ... on IdempotencyConflictError { message }
-      ... on NotFoundError { message }
+      ${SEND_RESULT_SELECTION}
     }
   }
 `);
