@@ -110,7 +110,10 @@ export class Dispatcher {
       for (const c of candidates) {
         const window = c.options.deliveryTimeWindow;
         if (c.bulkStatus === 'CANCELED') canceled.push(c.id);
-        else if (c.bulkStatus === 'PAUSED' || c.notBefore > now) continue;
+        else if (c.bulkStatus === 'PAUSED') continue;
+        // Not due yet: a job woke early (clock rounding) or a reschedule moved it. Another job at its time
+        // keeps it from being stranded; a second job for the same attempt is harmless, the claim is once.
+        else if (c.notBefore > now) deferred.push({ id: c.id, notBefore: c.notBefore, expiresAt: null });
         // An attempt whose validity has run out is the expiry job's to end, not ours to send.
         else if (c.expiresAt && c.expiresAt <= now) continue;
         else if (window && !isInsideWindow(window, now)) deferred.push({ id: c.id, notBefore: nextWindowOpening(window, now), expiresAt: null });
