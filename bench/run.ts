@@ -66,7 +66,7 @@ const settings = {
   acceptEntries: intEnv('BENCH_ACCEPT_ENTRIES', 1),
   acceptRuns: intEnv('BENCH_ACCEPT_RUNS', QUICK ? 1 : 3),
   dispatchMessages: intEnv('BENCH_DISPATCH_MESSAGES', QUICK ? 2_000 : 10_000),
-  dispatchRuns: intEnv('BENCH_DISPATCH_RUNS', 1),
+  dispatchRuns: intEnv('BENCH_DISPATCH_RUNS', QUICK ? 1 : 3),
   dispatchTimeoutMs: intEnv('BENCH_DISPATCH_TIMEOUT_MS', 150_000),
   latencySends: intEnv('BENCH_LATENCY_SENDS', QUICK ? 40 : 200),
   latencyWarmup: intEnv('BENCH_LATENCY_WARMUP', 5),
