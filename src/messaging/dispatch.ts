@@ -155,8 +155,9 @@ export class Dispatcher {
     const deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
     const byBulk = new Map<string, T[]>();
     for (const d of due) {
-      if (d.stepIndex === 0 && d.bulkOptions.sendingSpeedLimit) byBulk.set(d.bulkRef, [...(byBulk.get(d.bulkRef) ?? []), d]);
-      else allowed.push(d);
+      if (!(d.stepIndex === 0 && d.bulkOptions.sendingSpeedLimit)) allowed.push(d);
+      else if (byBulk.has(d.bulkRef)) byBulk.get(d.bulkRef)!.push(d);
+      else byBulk.set(d.bulkRef, [d]);
     }
     for (const [bulkRef, candidates] of byBulk) {
       const limit = candidates[0]!.bulkOptions.sendingSpeedLimit!;
@@ -199,7 +200,8 @@ export class Dispatcher {
         };
         continue;
       }
-      byAdapter.set(adapter, [...(byAdapter.get(adapter) ?? []), { index, message }]);
+      if (byAdapter.has(adapter)) byAdapter.get(adapter)!.push({ index, message });
+      else byAdapter.set(adapter, [{ index, message }]);
     }
     await Promise.all(
       [...byAdapter].map(async ([adapter, items]) => {
