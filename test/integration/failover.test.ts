@@ -105,4 +105,51 @@ describe('VIBER → SMS failover on the simulator, end to end', () => {
     // newest first: the bulk's four messages come back in reverse order of acceptance
     expect(report.messages.edges.map((e) => e.node.to)).toEqual(['+41793026724', '+41793026722', '+41793026721', '+41793026720']);
   });
+  it("moves on only for the outcomes in the step's failoverOn: a rejection stays REJECTED on Viber, an expiry goes to SMS", async () => {
+    const created = await query(
+      app.graphqlUrl,
+      CreateScenario,
+      {
+        input: {
+          name: 'Viber, SMS only when Viber expires',
+          flow: [
+            { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' }, failoverOn: ['EXPIRED'] },
+            { channel: 'SMS', from: 'Omnishop' },
+          ],
+        },
+      },
+      app.apiKey,
+    );
+    if (created.createScenario.__typename !== 'CreateScenarioSuccess') throw new Error(JSON.stringify(created));
+    const sent = await query(
+      app.graphqlUrl,
+      SendMessage,
+      {
+        input: {
+          bulkId: 'failover-on-bulk',
+          scenarioKey: created.createScenario.scenario.key,
+          destinations: ['41793026720', '41793026721'].map((phoneNumber) => ({ to: { phoneNumber } })),
+          viber: { text: { text: 'Your parcel is on its way' } },
+          sms: { text: 'Your parcel is on its way (SMS)' },
+        },
+      },
+      app.apiKey,
+    );
+    if (sent.sendMessage.__typename !== 'SendMessageSuccess') throw new Error(JSON.stringify(sent));
+
+    const deadline = Date.now() + 20_000;
+    let byTo = new Map<string, { channel: string; status: { groupName: string }; attempts: Array<{ channel: string; status: { name: string } }> }>();
+    const settled = () => ['+41793026720', '+41793026721'].every((to) => ['DELIVERED', 'REJECTED'].includes(byTo.get(to)?.status.groupName ?? ''));
+    while (!settled() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      const report = await query(app.graphqlUrl, ListMessages, { filter: { bulkId: 'failover-on-bulk' }, first: 10 }, app.apiKey);
+      byTo = new Map(report.messages.edges.map((e) => [e.node.to, e.node]));
+    }
+    const path = (to: string) => byTo.get(to)?.attempts.map((a) => `${a.channel}:${a.status.name}`);
+    // REJECTED is not in this step's failoverOn: the message ends with the Viber attempt's outcome.
+    expect(path('+41793026720')).toEqual(['VIBER:REJECTED_DESTINATION_NOT_REGISTERED']);
+    expect(byTo.get('+41793026720')).toMatchObject({ channel: 'VIBER', status: { groupName: 'REJECTED' } });
+    expect(path('+41793026721')).toEqual(['VIBER:EXPIRED_EXPIRED', 'SMS:DELIVERED_TO_HANDSET']);
+    expect(byTo.get('+41793026721')).toMatchObject({ channel: 'SMS', status: { groupName: 'DELIVERED' } });
+  });
 });
