@@ -122,4 +122,35 @@ describe('idempotent sends', () => {
     expect(await countRows(app.database.db, 'message')).toBe(messagesBefore + 2);
     expect(await countRows(app.database.db, 'attempt')).toBe(messagesBefore + 2);
   });
+  it('treats a key older than 24 hours as new: a different input goes ahead, and the same input is sent again', async () => {
+    const input: SendMessageInput = {
+      idempotencyKey: 'order-4004',
+      from: 'Omnishop',
+      viber: { text: { text: 'Yesterday' } },
+      destinations: [{ to: { phoneNumber: phone(30, 4) } }],
+    };
+    const first = as((await gql(EngineSendMessage, { input })).sendMessage, 'SendMessageSuccess');
+    // A day and a minute pass (the key's age is what the rule reads).
+    const age = async () =>
+      app.database.db
+        .updateTable('idempotencyKey')
+        .set({ createdAt: new Date(Date.now() - 24 * 3600_000 - 60_000) })
+        .where('key', '=', 'order-4004')
+        .execute();
+    await age();
+    const changed = as(
+      (await gql(EngineSendMessage, { input: { ...input, viber: { text: { text: 'Today' } } } })).sendMessage,
+      'SendMessageSuccess',
+    );
+    expect(changed.bulkId).not.toBe(first.bulkId);
+    // Within 24 hours of that new use the key replays it, and the old input is now the conflict.
+    const replayed = as((await gql(EngineSendMessage, { input: { ...input, viber: { text: { text: 'Today' } } } })).sendMessage, 'SendMessageSuccess');
+    expect(replayed.bulkId).toBe(changed.bulkId);
+    as((await gql(EngineSendMessage, { input })).sendMessage, 'IdempotencyConflictError');
+
+    await age();
+    const sameAgain = as((await gql(EngineSendMessage, { input })).sendMessage, 'SendMessageSuccess');
+    expect(new Set([first.bulkId, changed.bulkId, sameAgain.bulkId]).size).toBe(3);
+    expect((await messagesOf(sameAgain.bulkId)).map((m) => m.toNumber)).toEqual([`+${phone(30, 4)}`]);
+  });
 });
