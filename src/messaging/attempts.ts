@@ -89,6 +89,23 @@ export async function createAttempts(trx: Kysely<Database>, seeds: AttemptSeed[]
 }
 
 /**
+ * Moves queued attempts to new dispatch times, and to new expiries where given (null keeps the one they
+ * have): one statement however many there are, so rescheduling a 10,000-message bulk is not 10,000 updates.
+ */
+export async function moveAttempts(
+  trx: Kysely<Database>,
+  moves: Array<{ id: string; notBefore: Date; expiresAt: Date | null }>,
+  now: Date,
+): Promise<void> {
+  if (moves.length === 0) return;
+  await sql`
+    update attempt set not_before = x.not_before, expires_at = coalesce(x.expires_at, attempt.expires_at), updated_at = ${now}
+    from unnest(${moves.map((m) => m.id)}::bigint[], ${moves.map((m) => m.notBefore.toISOString())}::timestamptz[],
+                ${moves.map((m) => m.expiresAt?.toISOString() ?? null)}::timestamptz[]) as x(id, not_before, expires_at)
+    where attempt.id = x.id`.execute(trx);
+}
+
+/**
  * Dispatch jobs for queued attempts, batched by due time, and expiry jobs for each batch. Also used to
  * re-queue attempts after a pause, resume or reschedule.
  */
@@ -97,7 +114,11 @@ export function dispatchJobs(attempts: Array<{ id: string; notBefore: Date; expi
   for (let i = 0; i < attempts.length; i += DISPATCH_BATCH) {
     const batch = attempts.slice(i, i + DISPATCH_BATCH);
     const byDueTime = new Map<number, string[]>();
-    for (const a of batch) byDueTime.set(a.notBefore.getTime(), [...(byDueTime.get(a.notBefore.getTime()) ?? []), a.id]);
+    for (const a of batch) {
+      const due = a.notBefore.getTime();
+      if (byDueTime.has(due)) byDueTime.get(due)!.push(a.id);
+      else byDueTime.set(due, [a.id]);
+    }
     for (const [due, attemptRefs] of byDueTime) {
       jobs.push({ task: 'dispatch', payload: { attemptRefs } satisfies AttemptBatchPayload, runAt: clock.toReal(new Date(due)) });
     }

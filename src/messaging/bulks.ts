@@ -5,7 +5,7 @@ import { STATUS, STATUS_GROUPS, type StatusGroup } from '../domain/status.js';
 import type { BulkRow, BulkStatus, Database } from '../db/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { enqueue } from '../jobs/queue.js';
-import { dispatchJobs } from './attempts.js';
+import { dispatchJobs, moveAttempts } from './attempts.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { MAX_SCHEDULE_AHEAD_MS } from './rules.js';
 import type { StatusUpdates } from './status-updates.js';
@@ -209,10 +209,8 @@ export class BulkService {
     const firsts = queued.filter((a) => a.stepIndex === 0);
     const slots = scheduleDispatches(start, firsts.length, bulk.options.sendingSpeedLimit ?? null, (i) => firsts[i]!.options.deliveryTimeWindow ?? null);
     const moved = firsts.map((a, i) => ({ id: a.id, notBefore: slots[i]!, expiresAt: new Date(slots[i]!.getTime() + a.validitySeconds * 1000) }));
-    for (const m of moved) {
-      await trx.updateTable('attempt').set({ notBefore: m.notBefore, expiresAt: m.expiresAt, updatedAt: this.clock.now() }).where('id', '=', m.id).execute();
-    }
     const now = this.clock.now();
+    await moveAttempts(trx, moved, now);
     const failovers = queued
       .filter((a) => a.stepIndex > 0)
       .map((a) => ({ id: a.id, notBefore: a.notBefore > now ? a.notBefore : now, expiresAt: a.expiresAt }));

@@ -10,7 +10,7 @@ import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
-import { dispatchJobs, type AttemptBatchPayload } from './attempts.js';
+import { dispatchJobs, moveAttempts, type AttemptBatchPayload } from './attempts.js';
 import type { StatusPoller } from './polling.js';
 import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
 
@@ -106,33 +106,35 @@ export class Dispatcher {
         .execute();
       const due: typeof candidates = [];
       const canceled: string[] = [];
-      const deferred: Array<{ id: string; notBefore: Date; expiresAt: Date | null }> = [];
+      // Moved to a later time (window closed, speed limit): stored, and a job at the new time.
+      const deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
+      // Not due yet: a job woke early (clock rounding) or a reschedule moved it. Its time stands; a job at
+      // that time keeps it from being stranded (a second job for it is harmless: the claim is once).
+      const waiting: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
       for (const c of candidates) {
         const window = c.options.deliveryTimeWindow;
         if (c.bulkStatus === 'CANCELED') canceled.push(c.id);
         else if (c.bulkStatus === 'PAUSED') continue;
-        // Not due yet: a job woke early (clock rounding) or a reschedule moved it. Another job at its time
-        // keeps it from being stranded; a second job for the same attempt is harmless, the claim is once.
-        else if (c.notBefore > now) deferred.push({ id: c.id, notBefore: c.notBefore, expiresAt: null });
+        else if (c.notBefore > now) waiting.push({ id: c.id, notBefore: c.notBefore, expiresAt: null });
         // An attempt whose validity has run out is the expiry job's to end, not ours to send.
         else if (c.expiresAt && c.expiresAt <= now) continue;
         else if (window && !isInsideWindow(window, now)) deferred.push({ id: c.id, notBefore: nextWindowOpening(window, now), expiresAt: null });
         else due.push(c);
       }
       const limited = await this.enforceSpeedLimits(trx, due, now);
-      due.splice(0, due.length, ...limited.allowed);
+      const sendNow = limited.allowed;
       deferred.push(...limited.deferred);
-      for (const d of deferred) await trx.updateTable('attempt').set({ notBefore: d.notBefore, updatedAt: now }).where('id', '=', d.id).execute();
-      await enqueue(trx, dispatchJobs(deferred, this.clock));
-      if (due.length > 0) {
+      await moveAttempts(trx, deferred, now);
+      await enqueue(trx, dispatchJobs([...deferred, ...waiting], this.clock));
+      if (sendNow.length > 0) {
         await trx
           .updateTable('attempt')
           // sentAt is when we hand it over, so a report that overtakes the send's answer still finds it.
           .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now })
-          .where('id', 'in', due.map((d) => d.id))
+          .where('id', 'in', sendNow.map((d) => d.id))
           .execute();
       }
-      return { claimed: due.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1 })), canceled };
+      return { claimed: sendNow.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1 })), canceled };
     });
     await this.statusUpdates.applyOutcomes(
       canceled.map((attemptRef) => ({ attemptRef, outcome: { status: STATUS.REJECTED_CANCELED, error: null, source: 'cancel' as const } })),
