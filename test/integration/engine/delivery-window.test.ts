@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineBulk, EngineSendMessage, EngineSendMessages } from '../../documents/engine.js';
 import type { DeliveryTimeWindowInput, EngineBulkQuery } from '../../generated/graphql.js';
@@ -137,6 +138,57 @@ describe('delivery time window: a window that closes mid-bulk', () => {
       ).sendMessage,
       'SendMessageSuccess',
     );
+  });
+
+  it('moves an attempt found due while the window is closed (its job woke late) to the next opening, and keeps one woken early at its time; each gets a job', async () => {
+    await waitFor(async () => app.services.clock.now().getTime(), (now) => now >= Date.parse(`${MONDAY}T15:00:30Z`), 20_000, 50);
+    const sent = as(
+      (
+        await gql(EngineSendMessage, {
+          input: {
+            bulkId: 'late-job-bulk',
+            deliveryTimeWindow: NINE_TO_THREE,
+            from: 'Omnishop',
+            viber: { text: { text: 'Office hours only' } },
+            destinations: [{ to: { phoneNumber: phone(70, 4) } }],
+          },
+        })
+      ).sendMessage,
+      'SendMessageSuccess',
+    );
+    const db = app.database.db;
+    const attempt = await db
+      .selectFrom('attempt as a')
+      .innerJoin('message as m', 'm.id', 'a.messageRef')
+      .select(['a.id'])
+      .where('m.messageId', '=', sent.messages[0]!.messageId)
+      .executeTakeFirstOrThrow();
+    const dispatchJobsOf = (attemptRef: string) => sql<{ id: string; runAt: Date }>`
+      select j.id, j.run_at from graphile_worker._private_jobs j join graphile_worker._private_tasks t on t.id = j.task_id
+      where t.identifier = 'dispatch' and (j.payload::jsonb)->'attemptRefs' ? ${attemptRef}::text`.execute(db);
+    // As if it had been planned inside the window and its only job ran after 15:00 (a job is gone once run).
+    await db.updateTable('attempt').set({ notBefore: new Date(Date.parse(`${MONDAY}T14:59:30Z`)) }).where('id', '=', attempt.id).execute();
+    const planned = (await dispatchJobsOf(attempt.id)).rows;
+    expect(planned).toHaveLength(1);
+    await sql`delete from graphile_worker._private_jobs where id = ${planned[0]!.id}`.execute(db);
+
+    await app.services.dispatcher.dispatch([attempt.id]);
+
+    const after = await db.selectFrom('attempt').select(['dispatchState', 'notBefore', 'sentAt']).where('id', '=', attempt.id).executeTakeFirstOrThrow();
+    expect(after).toEqual({ dispatchState: 'QUEUED', notBefore: new Date(`${TUESDAY}T09:00:00Z`), sentAt: null });
+    const jobs = (await dispatchJobsOf(attempt.id)).rows;
+    expect(jobs.map((j) => j.runAt.getTime())).toEqual([app.services.clock.toReal(new Date(`${TUESDAY}T09:00:00Z`)).getTime()]);
+
+    // Not due yet when its job ran (a job that woke early): its time stands, and it gets a job at that time.
+    const later = new Date(`${TUESDAY}T10:00:00Z`);
+    await db.updateTable('attempt').set({ notBefore: later }).where('id', '=', attempt.id).execute();
+    await sql`delete from graphile_worker._private_jobs where id = ${jobs[0]!.id}`.execute(db);
+    await app.services.dispatcher.dispatch([attempt.id]);
+    expect(await db.selectFrom('attempt').select(['dispatchState', 'notBefore']).where('id', '=', attempt.id).executeTakeFirstOrThrow()).toEqual({
+      dispatchState: 'QUEUED',
+      notBefore: later,
+    });
+    expect((await dispatchJobsOf(attempt.id)).rows.map((j) => j.runAt.getTime())).toEqual([app.services.clock.toReal(later).getTime()]);
   });
 });
 
