@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateScenario, ListMessages, OnMessageStatus, SendMessage } from '../documents/operations.js';
-import type { OnMessageStatusSubscription } from '../generated/graphql.js';
+import type { CreateScenarioInput, OnMessageStatusSubscription } from '../generated/graphql.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { query, Subscription, wsClient } from '../support/graphql-client.js';
 
@@ -16,25 +16,20 @@ describe('VIBER → SMS failover on the simulator, end to end', () => {
     await app.dropDatabase();
   });
 
-  it('fails over rejected and expired Viber attempts to SMS and reports every step live and in reports', async () => {
-    const created = await query(
-      app.graphqlUrl,
-      CreateScenario,
-      {
-        input: {
-          name: 'Viber then SMS',
-          flow: [
-            { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' } },
-            { channel: 'SMS', from: 'Omnishop' },
-          ],
-        },
-      },
-      app.apiKey,
-    );
+  const createScenario = async (name: string, flow: CreateScenarioInput['flow']) => {
+    const created = await query(app.graphqlUrl, CreateScenario, { input: { name, flow } }, app.apiKey);
     if (created.createScenario.__typename !== 'CreateScenarioSuccess') throw new Error(JSON.stringify(created));
-    const scenarioKey = created.createScenario.scenario.key;
+    return created.createScenario.scenario;
+  };
+
+  it('fails over rejected and expired Viber attempts to SMS and reports every step live and in reports', async () => {
+    const scenario = await createScenario('Viber then SMS', [
+      { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' } },
+      { channel: 'SMS', from: 'Omnishop' },
+    ]);
+    const scenarioKey = scenario.key;
     expect(scenarioKey).toMatch(/^[0-9A-F]{32}$/);
-    expect(created.createScenario.scenario.isDefault).toBe(true);
+    expect(scenario.isDefault).toBe(true);
 
     const client = wsClient(app.graphqlUrl, { authorization: `App ${app.apiKey}` });
     const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
@@ -105,29 +100,19 @@ describe('VIBER → SMS failover on the simulator, end to end', () => {
     // newest first: the bulk's four messages come back in reverse order of acceptance
     expect(report.messages.edges.map((e) => e.node.to)).toEqual(['+41793026724', '+41793026722', '+41793026721', '+41793026720']);
   });
+
   it("moves on only for the outcomes in the step's failoverOn: a rejection stays REJECTED on Viber, an expiry goes to SMS", async () => {
-    const created = await query(
-      app.graphqlUrl,
-      CreateScenario,
-      {
-        input: {
-          name: 'Viber, SMS only when Viber expires',
-          flow: [
-            { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' }, failoverOn: ['EXPIRED'] },
-            { channel: 'SMS', from: 'Omnishop' },
-          ],
-        },
-      },
-      app.apiKey,
-    );
-    if (created.createScenario.__typename !== 'CreateScenarioSuccess') throw new Error(JSON.stringify(created));
+    const scenario = await createScenario('Viber, SMS only when Viber expires', [
+      { channel: 'VIBER', from: 'Omnishop', validityPeriod: { amount: 2, timeUnit: 'SECONDS' }, failoverOn: ['EXPIRED'] },
+      { channel: 'SMS', from: 'Omnishop' },
+    ]);
     const sent = await query(
       app.graphqlUrl,
       SendMessage,
       {
         input: {
           bulkId: 'failover-on-bulk',
-          scenarioKey: created.createScenario.scenario.key,
+          scenarioKey: scenario.key,
           destinations: ['41793026720', '41793026721'].map((phoneNumber) => ({ to: { phoneNumber } })),
           viber: { text: { text: 'Your parcel is on its way' } },
           sms: { text: 'Your parcel is on its way (SMS)' },

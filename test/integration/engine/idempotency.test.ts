@@ -122,6 +122,7 @@ describe('idempotent sends', () => {
     expect(await countRows(app.database.db, 'message')).toBe(messagesBefore + 2);
     expect(await countRows(app.database.db, 'attempt')).toBe(messagesBefore + 2);
   });
+
   it('treats a key older than 24 hours as new: a different input goes ahead, and the same input is sent again', async () => {
     const input: SendMessageInput = {
       idempotencyKey: 'order-4004',
