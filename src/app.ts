@@ -4,7 +4,6 @@ import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
-import { createTaskList } from './jobs/tasks.js';
 import { startWorker } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
@@ -50,7 +49,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   let worker: Runner | null = null;
   if (config.WORKER_ENABLED) {
-    worker = await startWorker(database.pool, createTaskList(services), logger, {
+    worker = await startWorker(database.pool, Object.fromEntries(services.tasks.map((t) => [t.name, t.task])), logger, {
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
     });
