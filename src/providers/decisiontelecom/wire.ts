@@ -2,7 +2,6 @@
  * DecisionTelecom request bodies (seeds/decisiontelecom-viber-sms-api.md, provider-wire-notes.md §C),
  * built from our OutboundMessage. Field order follows the documentation so recorded bodies read like it.
  */
-import JSONbig from 'json-bigint';
 import { toProviderDigits } from '../../domain/phone-number.js';
 import type { OutboundMessage } from '../types.js';
 
@@ -135,19 +134,4 @@ export function smsCallbackUrl(statusWebhookUrl: string): string {
   const url = new URL(statusWebhookUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${DT_SMS_CALLBACK_SUBPATH}`;
   return url.toString();
-}
-
-// DecisionTelecom ids and two-way tokens can exceed 2^53; a plain JSON.parse would round them.
-const exactJson = JSONbig({ storeAsString: true });
-
-/** Parses JSON keeping integers beyond 2^53 as decimal strings. Throws SyntaxError-like errors. */
-export function parseJsonExact(raw: string): unknown {
-  return exactJson.parse(raw);
-}
-
-/** A non-negative integer id as DecisionTelecom sends it (a number, or a digit string when huge). */
-export function idString(value: unknown): string | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  if (typeof value === 'string' && /^\d{1,40}$/.test(value)) return value;
-  return null;
 }

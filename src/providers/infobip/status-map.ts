@@ -15,10 +15,7 @@ import {
   type StatusGroup,
 } from '../../domain/status.js';
 import type { SendResult } from '../types.js';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord } from '../wire-json.js';
 
 function isStatusGroup(v: unknown): v is StatusGroup {
   return typeof v === 'string' && (STATUS_GROUPS as readonly string[]).includes(v);
