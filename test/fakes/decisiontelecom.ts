@@ -4,7 +4,6 @@
  * Point the client's DecisionTelecom base URL at `fake.baseUrl`.
  */
 import {
-  FakeServer,
   charLength,
   headerValue,
   isAbsent,
@@ -15,6 +14,7 @@ import {
   toRawJson,
 } from './fake-server.js';
 import type { FakeReply, FieldProblem, Json, PostResult, RecordedRequest } from './fake-server.js';
+import { ScriptedFakeServer } from './scripted-server.js';
 
 export type DtErrorKind = 'rateLimit' | 'invalidParameter' | 'internal' | 'balance';
 
@@ -122,21 +122,18 @@ export interface DtCallbackResult extends PostResult {
   rawBody: string;
 }
 
-export class FakeDecisionTelecom extends FakeServer {
+/** Scripts are keyed by destination (digits, as the client wrote them without '+'). */
+export class FakeDecisionTelecom extends ScriptedFakeServer<DtOutcome, DtSentMessage> {
   readonly apiKey: string;
-  readonly sent: DtSentMessage[] = [];
   private readonly opts: Required<Omit<FakeDecisionTelecomOptions, 'apiKey' | 'callbackHeaders'>>;
   private readonly callbackHeaders: Record<string, string>;
   private nextId: number;
   private nextSmsId: number;
-  private scripts = new Map<string, DtOutcome>();
-  private onceScripts = new Map<string, DtOutcome[]>();
-  private defaultOutcome: DtOutcome = 'accept';
   private statuses = new Map<number, DtViberStatus>();
   private nextToken = 44_444_444_444_444_444_444n;
 
   constructor(options: FakeDecisionTelecomOptions) {
-    super();
+    super('accept');
     this.apiKey = options.apiKey;
     this.opts = {
       acceptKeyColonForm: options.acceptKeyColonForm ?? false,
@@ -150,22 +147,6 @@ export class FakeDecisionTelecom extends FakeServer {
     this.nextSmsId = this.opts.firstSmsMessageId;
   }
 
-  /** Outcome for every send to `destination` (digits, as the client wrote them without '+'). */
-  script(destination: string, outcome: DtOutcome): this {
-    this.scripts.set(destination, outcome);
-    return this;
-  }
-
-  scriptOnce(destination: string, ...outcomes: DtOutcome[]): this {
-    this.onceScripts.set(destination, [...(this.onceScripts.get(destination) ?? []), ...outcomes]);
-    return this;
-  }
-
-  setDefaultOutcome(outcome: DtOutcome): this {
-    this.defaultOutcome = outcome;
-    return this;
-  }
-
   /** What receive-viber reports for `messageId` from now on (default after sending: status 0 "sent"). */
   setViberStatus(messageId: number, status: DtViberStatus): this {
     this.statuses.set(messageId, status);
@@ -177,19 +158,9 @@ export class FakeDecisionTelecom extends FakeServer {
     return this.nextSmsId++;
   }
 
-  reset(): void {
-    this.clearRecords();
-    this.sent.length = 0;
-    this.scripts.clear();
-    this.onceScripts.clear();
+  override reset(): void {
+    super.reset();
     this.statuses.clear();
-    this.defaultOutcome = 'accept';
-  }
-
-  private outcomeFor(dest: string): DtOutcome {
-    const q = this.onceScripts.get(dest);
-    if (q && q.length > 0) return q.shift() as DtOutcome;
-    return this.scripts.get(dest) ?? this.defaultOutcome;
   }
 
   private errorReply(kind: DtErrorKind, param?: string): FakeReply {
