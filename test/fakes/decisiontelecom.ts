@@ -1,6 +1,6 @@
 /**
  * Fake DecisionTelecom Viber + SMS API (`https://web.it-decision.com/v1/api/...`), per
- * provider-wire-notes.md §C and seeds/decisiontelecom-viber-sms-api.md.
+ * docs/providers.md (DecisionTelecom).
  * Point the client's DecisionTelecom base URL at `fake.baseUrl`.
  */
 import {
@@ -42,7 +42,7 @@ export function dtErrorBody(kind: DtErrorKind, param = 'text'): { name: string; 
   }
 }
 
-// ⚠️ Assumption: the docs do not show the auth failure. The error shape above is Yii2's, whose HttpBasicAuth
+// Assumption: the docs do not show the auth failure. The error shape above is Yii2's, whose HttpBasicAuth
 // filter answers 401 with this body.
 export const DT_UNAUTHORIZED_BODY = {
   name: 'Unauthorized',
@@ -330,7 +330,7 @@ export class FakeDecisionTelecom extends ScriptedFakeServer<DtOutcome, DtSentMes
   }
 
   /**
-   * ❓ Assumption: the docs never show the callback_url status body; we send `{"message_id","status"}`
+   * Assumption: the docs never show the callback_url status body; we send `{"message_id","status"}`
    * with the receive-viber status codes, plus any `extra` fields (e.g. sms_message_id) after them.
    */
   postStatusCallback(
@@ -350,7 +350,7 @@ function checkDestination(v: unknown, add: (field: string, problem: string) => v
   else if (!/^\d{1,20}$/.test(String(v))) add('destination_addr', `${JSON.stringify(v)} must be up to 20 digits (no '+')`);
 }
 
-// ❓ Assumption: the seed documents no plain-SMS endpoint. We model `POST /v1/api/send-sms` with
+// Assumption: DecisionTelecom documents no plain-SMS endpoint. We model `POST /v1/api/send-sms` with
 // `{source_addr, destination_addr, text}` → `{"message_id":N}`, reusing the send-viber conventions.
 function validateSendSms(b: Json): FieldProblem[] {
   const p: FieldProblem[] = [];
@@ -362,7 +362,7 @@ function validateSendSms(b: Json): FieldProblem[] {
   return p;
 }
 
-// GSM 03.38 (notes §D): text_sms is limited to one SMS — 160 GSM-7 septets or 70 UCS-2 code units.
+// GSM 03.38 (as src/domain/sms-encoding.ts counts it): text_sms is limited to one SMS — 160 GSM-7 septets or 70 UCS-2 code units.
 const GSM_BASIC = new Set(
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
 );

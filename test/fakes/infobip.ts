@@ -1,6 +1,6 @@
 /**
  * Fake Infobip HTTP API: Viber Business Messages (`POST /viber/2/messages`) and SMS
- * (`POST /sms/3/messages`, `POST /sms/2/text/advanced`), per provider-wire-notes.md §B.
+ * (`POST /sms/3/messages`, `POST /sms/2/text/advanced`), per docs/providers.md (Infobip).
  * Point the client's Infobip base URL at `fake.baseUrl`.
  */
 import {
@@ -146,7 +146,7 @@ export interface FakeInfobipOptions {
   apiKey: string;
   /** Headers added to every callback (e.g. the `Authorization` configured for the webhook). */
   callbackHeaders?: Record<string, string>;
-  /** Field naming the destination in SMS send responses. The notes document `to`; default 'to'. */
+  /** Field naming the destination in SMS send responses. Infobip documents `to`; default 'to'. */
   smsResponseDestinationField?: 'to' | 'destination';
 }
 
@@ -500,7 +500,7 @@ function httpErrorText(status: number): [string, string] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Request validation (notes §B2–B4)
+// Request validation (docs/providers.md, Infobip: request body)
 
 type Add = (field: string, problem: string) => void;
 

@@ -1,5 +1,5 @@
 /**
- * Fake Viber REST Bot API (`https://chatapi.viber.com/pa/...`), per provider-wire-notes.md §A.
+ * Fake Viber REST Bot API (`https://chatapi.viber.com/pa/...`), per docs/providers.md (Viber bot).
  * Point the client at `fake.apiBase` (== `${baseUrl}/pa`).
  */
 import { createHmac } from 'node:crypto';
@@ -567,7 +567,7 @@ function userObject(user: ViberUser): Json {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// send_message / broadcast_message validation (notes §A3, §A4).
+// send_message / broadcast_message validation (docs/providers.md, Viber bot: send body).
 
 export function validateViberMessage(
   body: Json,

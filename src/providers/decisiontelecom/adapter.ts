@@ -38,7 +38,7 @@ export interface DecisionTelecomAdapterOptions {
    * Viber sends use it as `callback_url`; SMS sends use it with `/sms` appended to the path.
    */
   statusWebhookUrl?: string | null;
-  /** ❓ The SMS endpoint is not in the seed; kept configurable until confirmed. */
+  /** The SMS endpoint is assumed (not in DecisionTelecom's documentation); kept configurable until confirmed. */
   smsPath?: string;
   timeoutMs?: number;
   /** The docs show `destination_addr` as a JSON number, the SDKs as a string (the default). */

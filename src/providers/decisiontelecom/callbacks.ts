@@ -93,7 +93,7 @@ export class DecisionTelecomCallbacks implements CallbackParser {
 }
 
 /**
- * ❓ The status callback body is undocumented; assumed `{message_id, status}` with receive-viber's codes,
+ * Assumed: the status callback body is undocumented; assumed `{message_id, status}` with receive-viber's codes,
  * or the SMS codes on the `/sms` sub-path. Only final statuses are reported: the rest would tell us
  * nothing the dispatcher has not already recorded.
  */

@@ -1,5 +1,5 @@
 /**
- * DecisionTelecom's status and error codes translated into our catalogue (provider-wire-notes.md §C).
+ * DecisionTelecom's status and error codes translated into our catalogue (docs/providers.md, DecisionTelecom).
  * Only the catalogue in domain/status.ts is used for statuses; the errors below exist because no
  * catalogue error says what DecisionTelecom told us precisely enough.
  */

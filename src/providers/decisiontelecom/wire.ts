@@ -1,5 +1,5 @@
 /**
- * DecisionTelecom request bodies (seeds/decisiontelecom-viber-sms-api.md, provider-wire-notes.md §C),
+ * DecisionTelecom request bodies (docs/providers.md, DecisionTelecom),
  * built from our OutboundMessage. Field order follows the documentation so recorded bodies read like it.
  */
 import { toProviderDigits } from '../../domain/phone-number.js';
@@ -7,7 +7,7 @@ import type { OutboundMessage } from '../types.js';
 
 export const DT_SEND_VIBER_PATH = '/v1/api/send-viber';
 export const DT_RECEIVE_VIBER_PATH = '/v1/api/receive-viber';
-/** ❓ Not in the seed: modelled on send-viber (`{source_addr, destination_addr, text}` → `{"message_id":N}`). */
+/** Assumed: not in DecisionTelecom's documentation; modelled on send-viber (`{source_addr, destination_addr, text}` → `{"message_id":N}`). */
 export const DT_SEND_SMS_PATH = '/v1/api/send-sms';
 
 export const DT_MESSAGE_TYPE = { TEXT: 106, RICH: 108, TEXT_TWO_WAY: 206, RICH_TWO_WAY: 208 } as const;
@@ -36,7 +36,7 @@ export interface DtSendSmsBody {
   source_addr: string;
   destination_addr: string | number;
   text: string;
-  /** ❓ Assumed to work as on send-viber; harmless if ignored, and without it SMS statuses never reach us. */
+  /** Assumed to work as on send-viber; harmless if ignored, and without it SMS statuses never reach us. */
   callback_url?: string;
 }
 

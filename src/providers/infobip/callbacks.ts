@@ -1,5 +1,5 @@
 /**
- * Infobip webhooks (notes §B5, §B6): delivery reports, seen reports, inbound SMS and inbound Viber, all
+ * Infobip webhooks (docs/providers.md, Infobip: callbacks): delivery reports, seen reports, inbound SMS and inbound Viber, all
  * shaped `{"results":[…]}`. Infobip signs nothing; it sends whatever header the webhook was configured
  * with, so each connection has a secret that must come back in one of the accepted headers.
  */

@@ -1,5 +1,5 @@
 /**
- * Infobip's status and error objects → ours. Our catalogue *is* Infobip's model (notes §B7), so known
+ * Infobip's status and error objects → ours. Our catalogue *is* Infobip's model (docs/providers.md, Status model), so known
  * status ids map one-to-one; everything Infobip-specific about statuses lives in this file.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Sends through the Viber REST Bot API (provider-wire-notes.md §A). Viber answers errors as HTTP 200
+ * Sends through the Viber REST Bot API (docs/providers.md, Viber bot). Viber answers errors as HTTP 200
  * with `status != 0`, so the body decides, not the HTTP code; the HTTP code only tells edge trouble.
  */
 import { postToProvider, trimBaseUrl } from '../provider-post.js';

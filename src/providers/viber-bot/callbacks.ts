@@ -1,5 +1,5 @@
 /**
- * Viber REST Bot API callbacks (provider-wire-notes.md §A6, §A7) → provider reports.
+ * Viber REST Bot API callbacks (docs/providers.md, Viber bot: callbacks) → provider reports.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { InboundContent } from '../../domain/content.js';
@@ -115,7 +115,7 @@ export class ViberBotCallbacks implements CallbackParser {
   }
 }
 
-/** Incoming media use the send-side field names (§A6). null: a type we cannot represent, ignored. */
+/** Incoming media use the send-side field names. null: a type we cannot represent, ignored. */
 function inboundContent(m: Obj): InboundContent | null {
   const type = m.type;
   if (typeof type !== 'string') throw new MalformedCallbackError('Viber message without a type');

@@ -1,5 +1,5 @@
 /**
- * The Viber REST Bot API's JSON in both directions (provider-wire-notes.md §A2, §A4, §A6). Request
+ * The Viber REST Bot API's JSON in both directions (docs/providers.md, Viber bot). Request
  * builders are pure functions, so the exact wire shape is testable without a server and validate.ts can
  * measure the real body size.
  */
