@@ -3,6 +3,7 @@ import type { Channel, ProviderType } from '../domain/channel.js';
 import type { InboundContent, StepContent } from '../domain/content.js';
 import type { DeliveryTimeWindow } from '../domain/delivery-window.js';
 import type { FlowStep, ScenarioStep } from '../domain/flow.js';
+import type { InfobipPlatform, ViberLabel } from '../domain/sending-options.js';
 import type { SendingSpeedLimit } from '../domain/speed-limit.js';
 import type { MessageError, MessageStatus, StatusGroup } from '../domain/status.js';
 
@@ -104,6 +105,10 @@ export interface MessageOptions {
   deliveryTimeWindow?: DeliveryTimeWindow | null;
   /** Where final delivery reports are pushed; falls back to the account's default. */
   deliveryWebhookUrl?: string | null;
+  /** The client's label for its Viber steps; absent: derived from the content (see defaultViberLabel). */
+  viberLabel?: ViberLabel | null;
+  /** Sent with every Infobip step; other providers ignore it. */
+  platform?: InfobipPlatform | null;
 }
 
 /**
@@ -135,6 +140,14 @@ export interface AttemptTable {
   error: Json<MessageError | null>;
   providerMessageId: string | null;
   messageCount: number | null;
+  /** numeric: pg hands it over as a decimal string, exact. Null until the provider reports a price. */
+  pricePerMessage: string | null;
+  priceCurrency: string | null;
+  /** The destination's network (MCC + MNC) as the provider reported it. */
+  mccMnc: string | null;
+  /** The last failure the dispatcher retried after (connection error, 5xx, 429), and when. */
+  lastTransientError: string | null;
+  lastTransientErrorAt: Date | null;
   sentAt: Date | null;
   expiresAt: Date | null;
   doneAt: Date | null;
@@ -207,6 +220,8 @@ export interface ReportDeliveryTryTable {
   attemptedAt: Date;
   statusCode: number | null;
   error: string | null;
+  /** A network failure's code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…); null when an HTTP status came back. */
+  errorCode: string | null;
   durationMs: number;
 }
 

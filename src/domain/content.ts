@@ -16,7 +16,37 @@ export interface CarouselItem {
   buttonUrl: string;
 }
 
-export type ViberContent =
+/**
+ * A Viber keyboard: buttons shown under the chat's input field until the next message replaces them. Only
+ * the Viber REST Bot API has keyboards; business messages by phone number (Infobip, DecisionTelecom) do
+ * not, so their validation refuses one.
+ */
+export interface ViberKeyboard {
+  buttons: ViberKeyboardButton[];
+  /** Viber's DefaultHeight: the keyboard takes its full height instead of fitting its buttons. */
+  defaultHeight?: boolean | null;
+  /** #RRGGBB */
+  bgColor?: string | null;
+}
+
+export type ViberKeyboardAction = 'REPLY' | 'OPEN_URL';
+
+export interface ViberKeyboardButton {
+  /** REPLY sends `actionBody` back to the bot as the user's message; OPEN_URL opens `actionBody`. */
+  actionType: ViberKeyboardAction;
+  actionBody: string;
+  text?: string | null;
+  imageUrl?: string | null;
+  /** Width in a 6-column grid (default 6) and height in rows (1 or 2, default 1). */
+  columns?: number | null;
+  rows?: number | null;
+  bgColor?: string | null;
+}
+
+/** Any Viber content may carry a keyboard; whether its provider can send one is that provider's rule. */
+export type ViberContent = ViberContentBody & { keyboard?: ViberKeyboard | null };
+
+type ViberContentBody =
   | { type: 'TEXT'; text: string }
   | { type: 'IMAGE'; url: string; text?: string | null; thumbnailUrl?: string | null }
   | { type: 'VIDEO'; url: string; sizeBytes: number; durationSeconds?: number | null; thumbnailUrl?: string | null; text?: string | null }

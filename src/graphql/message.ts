@@ -1,8 +1,30 @@
 import type { AttemptRow, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
 import type { MessageStatusPayload } from '../events/bus.js';
+import { dataloaderGetter } from '@pothos/plugin-dataloader';
+import { attemptPrice, messagePrice, type Price } from '../domain/price.js';
+import type { GraphQLContext } from './context.js';
 import { builder } from './builder.js';
 import { toConnection } from './connection.js';
 import { ChannelEnum, MessageErrorType, MessageStatusType, ProviderTypeEnum, StatusGroupEnum, ValidityPeriodType } from './status.js';
+
+const PriceType = builder.objectRef<Price>('Price').implement({
+  description: 'What the provider charged, as its delivery report said.',
+  fields: (t) => ({
+    pricePerMessage: t.float({
+      description: "On an attempt: the provider's price per message part. On a message: what all its attempts cost together.",
+      resolve: (p) => Number(p.pricePerMessage),
+    }),
+    currency: t.exposeString('currency', { description: 'ISO 4217, e.g. EUR.' }),
+  }),
+});
+
+const TransientErrorType = builder.objectRef<{ message: string; at: Date }>('TransientError').implement({
+  description: 'A failure the send was retried after (connection error, timeout, 5xx, 429).',
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    at: t.expose('at', { type: 'DateTime' }),
+  }),
+});
 
 const AttemptType = builder.objectRef<AttemptRow>('Attempt').implement({
   description: 'One step of a message tried on one channel.',
@@ -17,6 +39,19 @@ const AttemptType = builder.objectRef<AttemptRow>('Attempt').implement({
     error: t.expose('error', { type: MessageErrorType, nullable: true }),
     validityPeriod: t.field({ type: ValidityPeriodType, resolve: (a) => a.validitySeconds }),
     messageCount: t.exposeInt('messageCount', { nullable: true }),
+    price: t.field({
+      type: PriceType,
+      nullable: true,
+      description: 'Null until the provider reports one (Infobip does in its delivery report; DecisionTelecom and Viber bots never do).',
+      resolve: (a) => attemptPrice(a),
+    }),
+    mccMnc: t.exposeString('mccMnc', { nullable: true, description: "The destination's network (MCC + MNC), where the provider reports it." }),
+    tries: t.exposeInt('tries', { description: 'How many times it was handed to its provider (1 + retries after transient failures).' }),
+    lastTransientError: t.field({
+      type: TransientErrorType,
+      nullable: true,
+      resolve: (a) => (a.lastTransientError && a.lastTransientErrorAt ? { message: a.lastTransientError, at: a.lastTransientErrorAt } : null),
+    }),
     scheduledAt: t.field({
       type: 'DateTime',
       description: 'When it may be dispatched: sendAt, its speed-limit slot or the next delivery-window opening.',
@@ -33,7 +68,8 @@ const ReportDeliveryTryType = builder.objectRef<ReportDeliveryTryRow>('ReportDel
   fields: (t) => ({
     attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
     statusCode: t.exposeInt('statusCode', { nullable: true }),
-    error: t.exposeString('error', { nullable: true }),
+    error: t.exposeString('error', { nullable: true, description: '`HTTP <status>`, or the network error\'s code and host, e.g. `ECONNREFUSED 127.0.0.1:9`.' }),
+    errorCode: t.exposeString('errorCode', { nullable: true, description: 'The network error code (ECONNREFUSED, ENOTFOUND, ETIMEDOUT…); null when an HTTP status came back.' }),
     durationMs: t.exposeInt('durationMs'),
   }),
 });
@@ -74,6 +110,23 @@ export const MessageType = builder.objectRef<MessageRow>('Message').implement({
     sentAt: t.expose('sentAt', { type: 'DateTime', nullable: true }),
     doneAt: t.expose('doneAt', { type: 'DateTime', nullable: true }),
     seenAt: t.expose('seenAt', { type: 'DateTime', nullable: true }),
+    price: t.field({
+      type: PriceType,
+      nullable: true,
+      description:
+        'What the message cost in all: each attempt\'s pricePerMessage × messageCount, summed. Null unless every attempt has a price, all in one currency.',
+      resolve: async (m, _args, ctx) => messagePrice(await attemptsOfMessage(ctx).load(m.id)),
+    }),
+    mccMnc: t.string({
+      nullable: true,
+      description: 'The network of the attempt that ended the message (or the current one).',
+      resolve: async (m, _args, ctx) => currentAttempt(m, await attemptsOfMessage(ctx).load(m.id))?.mccMnc ?? null,
+    }),
+    messageCount: t.int({
+      nullable: true,
+      description: 'Parts of the attempt that ended the message (or the current one), as in the pushed report.',
+      resolve: async (m, _args, ctx) => currentAttempt(m, await attemptsOfMessage(ctx).load(m.id))?.messageCount ?? null,
+    }),
     reportDeliveries: t.loadableList({
       type: ReportDeliveryType,
       description: 'Pushes of this message\'s final report to a webhook, with every try.',
@@ -87,6 +140,22 @@ export const MessageType = builder.objectRef<MessageRow>('Message').implement({
     }),
   }),
 });
+
+/**
+ * One batch per tick for the price and network fields, however many of them a query asks for. Not cached:
+ * a subscription keeps its context for every event, and each event must see the attempts as they are now.
+ */
+const attemptsOfMessage = dataloaderGetter<string, AttemptRow[], string>(
+  { cache: false },
+  (messageRefs, ctx) => (ctx as GraphQLContext).services.reports.attemptsOf(messageRefs),
+  undefined,
+  false,
+);
+
+/** The attempt of the message's current step: the one that ended it once it is final. */
+function currentAttempt(message: MessageRow, attempts: readonly AttemptRow[]): AttemptRow | undefined {
+  return attempts.find((a) => a.stepIndex === message.currentStep) ?? attempts.at(-1);
+}
 
 const MessageFilterInput = builder.inputType('MessageFilter', {
   fields: (t) => ({

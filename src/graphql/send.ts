@@ -1,3 +1,4 @@
+import { VIBER_LABELS } from '../domain/sending-options.js';
 import { IdempotencyConflictError } from '../messaging/idempotency.js';
 import type { AcceptedMessage, SendOutcome } from '../messaging/send.js';
 import { builder } from './builder.js';
@@ -27,12 +28,45 @@ const DestinationInput = builder.inputType('DestinationInput', {
   }),
 });
 
+const ViberKeyboardActionTypeEnum = builder.enumType('ViberKeyboardActionType', {
+  values: {
+    REPLY: { description: "Sends actionBody back to the bot as the user's message." },
+    OPEN_URL: { description: 'Opens actionBody, an http(s) URL.' },
+  } as const,
+});
+
+const ViberKeyboardButtonInput = builder.inputType('ViberKeyboardButtonInput', {
+  fields: (t) => ({
+    actionType: t.field({ type: ViberKeyboardActionTypeEnum, required: true }),
+    actionBody: t.string({ required: true }),
+    text: t.string({ description: 'At most 250 characters.' }),
+    imageUrl: t.string(),
+    columns: t.int({ description: 'Width in the 6-column grid, 1 to 6 (default 6).' }),
+    rows: t.int({ description: 'Height, 1 or 2 rows (default 1).' }),
+    bgColor: t.string({ description: '#RRGGBB' }),
+  }),
+});
+
+const ViberKeyboardInput = builder.inputType('ViberKeyboardInput', {
+  description:
+    'Buttons under the chat input until the next message replaces them. Only a Viber bot connection (VIBER_BOT) carries them; ' +
+    'a step through Infobip or DecisionTelecom refuses one.',
+  fields: (t) => ({
+    buttons: t.field({ type: [ViberKeyboardButtonInput], required: true }),
+    defaultHeight: t.boolean(),
+    bgColor: t.string({ description: '#RRGGBB' }),
+  }),
+});
+
+/** Every Viber content input takes a keyboard. */
+const keyboardField = (t: FieldBuilder) => ({ keyboard: t.field({ type: ViberKeyboardInput }) });
+
 const ViberTextInput = builder.inputType('ViberTextInput', {
-  fields: (t) => ({ text: t.string({ required: true, description: 'At most 1000 characters (7000 on a Viber bot).' }) }),
+  fields: (t) => ({ text: t.string({ required: true, description: 'At most 1000 characters (7000 on a Viber bot).' }), ...keyboardField(t) }),
 });
 
 const ViberImageInput = builder.inputType('ViberImageInput', {
-  fields: (t) => ({ url: t.string({ required: true }), text: t.string(), thumbnailUrl: t.string() }),
+  fields: (t) => ({ url: t.string({ required: true }), text: t.string(), thumbnailUrl: t.string(), ...keyboardField(t) }),
 });
 
 const ViberVideoInput = builder.inputType('ViberVideoInput', {
@@ -42,11 +76,12 @@ const ViberVideoInput = builder.inputType('ViberVideoInput', {
     durationSeconds: t.int(),
     thumbnailUrl: t.string(),
     text: t.string(),
+    ...keyboardField(t),
   }),
 });
 
 const ViberFileInput = builder.inputType('ViberFileInput', {
-  fields: (t) => ({ url: t.string({ required: true }), sizeBytes: t.int({ required: true }), fileName: t.string({ required: true }) }),
+  fields: (t) => ({ url: t.string({ required: true }), sizeBytes: t.int({ required: true }), fileName: t.string({ required: true }), ...keyboardField(t) }),
 });
 
 const ViberCarouselItemInput = builder.inputType('ViberCarouselItemInput', {
@@ -59,23 +94,23 @@ const ViberCarouselItemInput = builder.inputType('ViberCarouselItemInput', {
 });
 
 const ViberCarouselInput = builder.inputType('ViberCarouselInput', {
-  fields: (t) => ({ altText: t.string(), items: t.field({ type: [ViberCarouselItemInput], required: true }) }),
+  fields: (t) => ({ altText: t.string(), items: t.field({ type: [ViberCarouselItemInput], required: true }), ...keyboardField(t) }),
 });
 
 const ViberLocationInput = builder.inputType('ViberLocationInput', {
-  fields: (t) => ({ latitude: t.float({ required: true }), longitude: t.float({ required: true }) }),
+  fields: (t) => ({ latitude: t.float({ required: true }), longitude: t.float({ required: true }), ...keyboardField(t) }),
 });
 
 const ViberContactInput = builder.inputType('ViberContactInput', {
-  fields: (t) => ({ name: t.string({ required: true }), phoneNumber: t.string({ required: true }), avatarUrl: t.string() }),
+  fields: (t) => ({ name: t.string({ required: true }), phoneNumber: t.string({ required: true }), avatarUrl: t.string(), ...keyboardField(t) }),
 });
 
 const ViberStickerInput = builder.inputType('ViberStickerInput', {
-  fields: (t) => ({ stickerId: t.int({ required: true }) }),
+  fields: (t) => ({ stickerId: t.int({ required: true }), ...keyboardField(t) }),
 });
 
 const ViberUrlInput = builder.inputType('ViberUrlInput', {
-  fields: (t) => ({ url: t.string({ required: true }) }),
+  fields: (t) => ({ url: t.string({ required: true }), ...keyboardField(t) }),
 });
 
 const ViberButtonInput = builder.inputType('ViberButtonInput', {
@@ -88,6 +123,7 @@ const ViberRichInput = builder.inputType('ViberRichInput', {
     text: t.string({ required: true }),
     imageUrl: t.string({ required: true }),
     button: t.field({ type: ViberButtonInput, required: true }),
+    ...keyboardField(t),
   }),
 });
 
@@ -129,6 +165,16 @@ const WebhooksInput = builder.inputType('WebhooksInput', {
   fields: (t) => ({ delivery: t.field({ type: DeliveryWebhookInput }) }),
 });
 
+const ViberLabelEnum = builder.enumType('ViberLabel', {
+  description: 'How providers class a Viber business message; they price and route the two differently.',
+  values: VIBER_LABELS,
+});
+
+const InfobipPlatformInput = builder.inputType('InfobipPlatformInput', {
+  description: "Infobip's CPaaS X application and entity the message is accounted to (at least one).",
+  fields: (t) => ({ entityId: t.string(), applicationId: t.string() }),
+});
+
 type FieldBuilder = PothosSchemaTypes.InputFieldBuilder<typeof builder.$inferSchemaTypes, 'InputObject'>;
 
 /** Fields of one message entry, shared by sendMessage and each entry of sendMessages. */
@@ -146,6 +192,13 @@ const entryFields = (t: FieldBuilder) => ({
   callbackData: t.string({ description: 'Returned with every report of these messages. At most 4000 characters.' }),
   deliveryTimeWindow: t.field({ type: DeliveryTimeWindowInput, description: 'No attempt is dispatched outside it.' }),
   webhooks: t.field({ type: WebhooksInput, description: "Where final reports are pushed (else the account's default)." }),
+  label: t.field({
+    type: ViberLabelEnum,
+    description:
+      'Label of the Viber steps: Infobip `options.label`, DecisionTelecom `source_type`; a Viber bot has no such label. ' +
+      'Default: PROMOTIONAL for rich and carousel content, else TRANSACTIONAL.',
+  }),
+  platform: t.field({ type: InfobipPlatformInput, description: 'Sent as `options.platform` on every Infobip step; other providers ignore it.' }),
 });
 
 const bulkFields = (t: FieldBuilder) => ({

@@ -11,30 +11,62 @@ const optionalStr = z.string().nullish();
 
 const button = z.object({ text: str, url: str });
 
+/** Nulls (GraphQL's "not given") are dropped so stored content has only what was set. */
+function withoutNulls<T extends Record<string, unknown>>(v: T): { [K in keyof T]: Exclude<T[K], null> } {
+  return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null && x !== undefined)) as { [K in keyof T]: Exclude<T[K], null> };
+}
+
+const keyboardButton = z
+  .object({
+    actionType: z.enum(['REPLY', 'OPEN_URL']),
+    actionBody: str,
+    text: optionalStr,
+    imageUrl: optionalStr,
+    columns: z.number().int('must be a whole number').nullish(),
+    rows: z.number().int('must be a whole number').nullish(),
+    bgColor: optionalStr,
+  })
+  .transform(withoutNulls);
+
+// Shape only: which providers can carry a keyboard, and its limits, are each provider's rule (validate.ts).
+const keyboard = z
+  .object({
+    buttons: z.array(keyboardButton).min(1, 'must have at least 1 button'),
+    defaultHeight: z.boolean().nullish(),
+    bgColor: optionalStr,
+  })
+  .transform(withoutNulls);
+
+// Every content type takes a keyboard (`viber.<type>.keyboard`), so a refusal names the type it came with.
+const withKeyboard = { keyboard: keyboard.nullish() };
+
 const viberVariants = {
   // No length cap here: the limit is the carrying provider's, and its check names it.
-  text: z.object({ text: str }),
-  image: z.object({ url: str, text: optionalStr, thumbnailUrl: optionalStr }),
+  text: z.object({ text: str, ...withKeyboard }),
+  image: z.object({ url: str, text: optionalStr, thumbnailUrl: optionalStr, ...withKeyboard }),
   video: z.object({
     url: str,
     sizeBytes: z.number().int('must be a whole number').positive('must be positive'),
     durationSeconds: z.number().int('must be a whole number').positive('must be positive').nullish(),
     thumbnailUrl: optionalStr,
     text: optionalStr,
+    ...withKeyboard,
   }),
-  file: z.object({ url: str, sizeBytes: z.number().int('must be a whole number').positive('must be positive'), fileName: str }),
+  file: z.object({ url: str, sizeBytes: z.number().int('must be a whole number').positive('must be positive'), fileName: str, ...withKeyboard }),
   carousel: z.object({
     altText: optionalStr,
     items: z.array(z.object({ title: str, imageUrl: str, buttonText: str, buttonUrl: str })).min(1, 'must have at least 1 item'),
+    ...withKeyboard,
   }),
   location: z.object({
     latitude: z.number().min(-90, 'must be between -90 and 90').max(90, 'must be between -90 and 90'),
     longitude: z.number().min(-180, 'must be between -180 and 180').max(180, 'must be between -180 and 180'),
+    ...withKeyboard,
   }),
-  contact: z.object({ name: str, phoneNumber: str, avatarUrl: optionalStr }),
-  sticker: z.object({ stickerId: z.number().int('must be a whole number').positive('must be positive') }),
-  url: z.object({ url: str }),
-  rich: z.object({ text: str, imageUrl: str, button }),
+  contact: z.object({ name: str, phoneNumber: str, avatarUrl: optionalStr, ...withKeyboard }),
+  sticker: z.object({ stickerId: z.number().int('must be a whole number').positive('must be positive'), ...withKeyboard }),
+  url: z.object({ url: str, ...withKeyboard }),
+  rich: z.object({ text: str, imageUrl: str, button, ...withKeyboard }),
 };
 
 export type ViberInputKey = keyof typeof viberVariants;

@@ -8,6 +8,7 @@ import type { DeliveryTimeWindow } from '../domain/delivery-window.js';
 import { scheduleDispatches } from '../domain/dispatch-schedule.js';
 import { DEFAULT_FAILOVER_ON, type FlowStep, type ScenarioStep } from '../domain/flow.js';
 import { normalisePhoneNumber } from '../domain/phone-number.js';
+import { VIBER_LABELS } from '../domain/sending-options.js';
 import { STATUS, type MessageStatus } from '../domain/status.js';
 import { DEFAULT_VALIDITY_SECONDS } from '../domain/validity.js';
 import type { Database, MessageOptions, ProviderConnectionRow } from '../db/schema.js';
@@ -18,6 +19,7 @@ import { viberContentSchema } from './content-input.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { ValidationError, parseInput } from './errors.js';
 import { IdempotencyKeys } from './idempotency.js';
+import { infobipPlatformSchema } from './platform-input.js';
 import {
   MAX_SCHEDULE_AHEAD_MS,
   deliveryTimeWindowSchema,
@@ -71,6 +73,8 @@ const entryShape = {
   callbackData: z.string().max(4000, 'must be at most 4000 characters').nullish(),
   deliveryTimeWindow: deliveryTimeWindowSchema.nullish(),
   webhooks: z.object({ delivery: z.object({ url: webhookUrlSchema }).nullish() }).nullish(),
+  label: z.enum(VIBER_LABELS).nullish(),
+  platform: infobipPlatformSchema.nullish(),
 };
 
 /** Options of the request as a whole. */
@@ -221,6 +225,9 @@ export class SendService {
         options: {
           deliveryTimeWindow: entry.deliveryTimeWindow ?? null,
           deliveryWebhookUrl: entry.webhooks?.delivery?.url ?? null,
+          // Stored only when given, so messages sent without them keep the options they always had.
+          ...(entry.label ? { viberLabel: entry.label } : {}),
+          ...(entry.platform ? { platform: entry.platform } : {}),
         } satisfies MessageOptions,
       }));
       const inserted = await sql<{ id: string; messageId: string }>`

@@ -1,5 +1,7 @@
 import type { Channel, ProviderType } from '../domain/channel.js';
 import type { InboundContent, StepContent } from '../domain/content.js';
+import type { Price } from '../domain/price.js';
+import type { InfobipPlatform } from '../domain/sending-options.js';
 import type { MessageError, MessageStatus } from '../domain/status.js';
 
 /** Where a message goes: a phone number (E.164), or a Viber bot subscriber id (Viber REST Bot API only). */
@@ -18,6 +20,8 @@ export interface OutboundMessage {
   callbackData: string | null;
   /** Viber business messages are labelled; providers price and route the two differently. */
   viberLabel: 'TRANSACTIONAL' | 'PROMOTIONAL';
+  /** Infobip's CPaaS X application/entity; other adapters ignore it. */
+  platform?: InfobipPlatform | null;
 }
 
 export type SendResult =
@@ -52,8 +56,25 @@ export interface ViberUser {
   apiVersion?: number | null;
 }
 
+/** What a status report says the send cost and where it went, where the provider tells (Infobip does). */
+export interface ReportDetails {
+  price?: Price | null;
+  /** The destination network's MCC + MNC, e.g. "22801". */
+  mccMnc?: string | null;
+  /** Parts the message was charged as (Infobip `messageCount`, v2 `smsCount`). */
+  messageCount?: number | null;
+}
+
 export type ProviderReport =
-  | { kind: 'status'; match: ReportMatch; status: MessageStatus; error: MessageError | null; doneAt: Date | null }
+  | {
+      kind: 'status';
+      match: ReportMatch;
+      status: MessageStatus;
+      error: MessageError | null;
+      doneAt: Date | null;
+      /** Absent when the report carries none of them. */
+      details?: ReportDetails;
+    }
   | { kind: 'seen'; match: ReportMatch; seenAt: Date }
   | {
       kind: 'inbound';

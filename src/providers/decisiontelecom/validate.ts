@@ -25,6 +25,10 @@ function checkText(text: string, path: string[], out: DtContentProblem[]): void 
 
 export function validateDecisionTelecomContent(content: StepContent): DtContentProblem[] {
   const out: DtContentProblem[] = [];
+  // send-viber has no keyboard field; its only button is the one of a 108/208 message.
+  if (content.type !== 'SMS_TEXT' && content.keyboard) {
+    out.push({ path: ['keyboard'], message: `is not carried by ${PROVIDER}: keyboards exist only in the Viber Bot API` });
+  }
   switch (content.type) {
     case 'TEXT':
       checkText(content.text, ['text'], out);

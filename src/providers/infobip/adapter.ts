@@ -79,6 +79,7 @@ export class InfobipAdapter implements ProviderAdapter {
       validitySeconds: message.validitySeconds,
       deliveryUrl: this.options.deliveryWebhookUrl,
       callbackData: message.callbackData,
+      platform: message.platform ?? null,
     };
 
     if (message.channel === 'SMS') {

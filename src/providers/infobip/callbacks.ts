@@ -4,13 +4,16 @@
  * with, so each connection has a secret that must come back in one of the accepted headers.
  */
 import { timingSafeEqual } from 'node:crypto';
+import BigNumber from 'bignumber.js';
 import type { InboundContent } from '../../domain/content.js';
+import type { Price } from '../../domain/price.js';
 import type { MessageError } from '../../domain/status.js';
 import {
   CallbackAuthError,
   MalformedCallbackError,
   type CallbackParser,
   type ProviderReport,
+  type ReportDetails,
   type ReportMatch,
   type WebhookRequest,
 } from '../types.js';
@@ -107,7 +110,32 @@ function deliveryReport(entry: Json, at: string): ProviderReport {
     if (!error) throw new MalformedCallbackError(`${at}.error is not an Infobip error object`);
   }
   const doneAt = entry.doneAt === undefined || entry.doneAt === null ? null : requiredTime(entry, 'doneAt', at);
-  return { kind: 'status', match: matchFor(messageId), status, error, doneAt };
+  const details = reportDetails(entry);
+  return { kind: 'status', match: matchFor(messageId), status, error, doneAt, ...(details ? { details } : {}) };
+}
+
+/**
+ * Price, network and part count of a delivery report (notes §B5; v2 names the count `smsCount`). They are
+ * what the client pays for, not what decides the status: one that is missing or unreadable is left out
+ * rather than refusing the report, which Infobip would then retry for nothing.
+ */
+function reportDetails(entry: Json): ReportDetails | null {
+  const details: ReportDetails = {};
+  const price = priceOf(entry.price);
+  if (price) details.price = price;
+  if (typeof entry.mccMnc === 'string' && /^\d{5,6}$/.test(entry.mccMnc)) details.mccMnc = entry.mccMnc;
+  const count = entry.messageCount ?? entry.smsCount;
+  if (Number.isInteger(count) && (count as number) > 0) details.messageCount = count as number;
+  return Object.keys(details).length > 0 ? details : null;
+}
+
+function priceOf(value: unknown): Price | null {
+  if (!isRecord(value)) return null;
+  const { pricePerMessage, currency } = value;
+  if (typeof pricePerMessage !== 'number' || !Number.isFinite(pricePerMessage) || pricePerMessage < 0) return null;
+  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency)) return null;
+  // toFixed, not String: 1e-7 must be stored as 0.0000001.
+  return { pricePerMessage: new BigNumber(pricePerMessage).toFixed(), currency };
 }
 
 function seenReport(entry: Json, at: string): ProviderReport {

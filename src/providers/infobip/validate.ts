@@ -54,6 +54,9 @@ class Problems {
 /** Problems with sending `content` through Infobip; paths are relative to the content object. */
 export function validateInfobipContent(content: StepContent): ContentProblem[] {
   const p = new Problems();
+  if (content.type !== 'SMS_TEXT' && content.keyboard) {
+    p.add(['keyboard'], 'is not carried by Infobip Viber Business Messages: keyboards exist only in the Viber Bot API');
+  }
   if (UNSUPPORTED.has(content.type)) {
     p.add([], `${content.type} messages are not supported by Infobip Viber Business Messages`);
     return p.list;

@@ -3,6 +3,7 @@
  * (`POST /sms/3/messages`), as docs/providers.md (Infobip) describes them. Content is assumed valid (see validate.ts); this file only renames.
  */
 import type { SmsContent, ViberContent } from '../../domain/content.js';
+import type { InfobipPlatform } from '../../domain/sending-options.js';
 import { MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS, toValidityPeriod, type ValidityPeriod } from '../../domain/validity.js';
 
 export interface InfobipButton {
@@ -32,7 +33,7 @@ export interface ViberRequest {
     sender: string;
     destinations: InfobipDestination[];
     content: InfobipViberContent;
-    options: { label: 'TRANSACTIONAL' | 'PROMOTIONAL'; validityPeriod: ValidityPeriod };
+    options: { label: 'TRANSACTIONAL' | 'PROMOTIONAL'; validityPeriod: ValidityPeriod; platform?: InfobipWirePlatform };
     webhooks?: InfobipWebhooks;
   }>;
 }
@@ -42,7 +43,7 @@ export interface SmsRequest {
     sender: string;
     destinations: InfobipDestination[];
     content: { text: string };
-    options: { validityPeriod: ValidityPeriod };
+    options: { validityPeriod: ValidityPeriod; platform?: InfobipWirePlatform };
     webhooks?: InfobipWebhooks;
   }>;
 }
@@ -56,6 +57,23 @@ export interface WireCommon {
   validitySeconds: number;
   deliveryUrl: string | null;
   callbackData: string | null;
+  /** CPaaS X application/entity, sent as `options.platform` on both endpoints when given. */
+  platform?: InfobipPlatform | null;
+}
+
+/** `options.platform` as Infobip reads it: only the ids that are set. */
+export interface InfobipWirePlatform {
+  entityId?: string;
+  applicationId?: string;
+}
+
+function platformOption(common: WireCommon): { platform?: InfobipWirePlatform } {
+  const p = common.platform;
+  const wire: InfobipWirePlatform = {
+    ...(p?.entityId ? { entityId: p.entityId } : {}),
+    ...(p?.applicationId ? { applicationId: p.applicationId } : {}),
+  };
+  return Object.keys(wire).length > 0 ? { platform: wire } : {};
 }
 
 export type ViberWireContent = Exclude<ViberContent, { type: 'LOCATION' | 'CONTACT' | 'STICKER' | 'URL' }>;
@@ -136,7 +154,7 @@ export function viberRequest(
         sender: common.sender,
         destinations: [{ to: common.to, messageId: common.messageId }],
         content: viberContent(content),
-        options: { label, validityPeriod: validityPeriod(common.validitySeconds) },
+        options: { label, validityPeriod: validityPeriod(common.validitySeconds), ...platformOption(common) },
         ...(hooks ? { webhooks: hooks } : {}),
       },
     ],
@@ -151,7 +169,7 @@ export function smsRequest(common: WireCommon, content: SmsContent): SmsRequest 
         sender: common.sender,
         destinations: [{ to: common.to, messageId: common.messageId }],
         content: { text: content.text },
-        options: { validityPeriod: validityPeriod(common.validitySeconds) },
+        options: { validityPeriod: validityPeriod(common.validitySeconds), ...platformOption(common) },
         ...(hooks ? { webhooks: hooks } : {}),
       },
     ],

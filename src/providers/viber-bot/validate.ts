@@ -4,7 +4,7 @@
  * The sender name is validated with the sender, not here.
  */
 import { codePointLength, isHttpUrl } from '../../domain/text.js';
-import type { StepContent, ViberContent } from '../../domain/content.js';
+import type { StepContent, ViberContent, ViberKeyboard } from '../../domain/content.js';
 import { sendMessageBody } from './wire.js';
 
 export interface ContentProblem {
@@ -48,6 +48,7 @@ export function validateViberBotContent(content: StepContent, options: ViberBotV
   if (content.type === 'SMS_TEXT') return [{ path: ['type'], message: `${API} carries only VIBER steps` }];
   const v = new Collector(options.requireImageExtension ?? true);
   checkContent(content, v);
+  if (content.keyboard) checkKeyboard(content.keyboard, v);
   if (v.problems.length === 0) checkSize(content, v);
   return v.problems;
 }
@@ -154,6 +155,25 @@ function checkContent(c: ViberContent, v: Collector): void {
       v.url(['button', 'url'], c.button.url, true, L.url);
       return;
   }
+}
+
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** Viber's keyboard grid: 6 columns; a keyboard button is 1 or 2 rows high (rich media allows 7). */
+function checkKeyboard(k: ViberKeyboard, v: Collector): void {
+  const L = VIBER_BOT_LIMITS;
+  if (k.buttons.length === 0) v.add(['keyboard', 'buttons'], 'must have at least 1 button');
+  if (k.bgColor != null && !HEX_COLOR.test(k.bgColor)) v.add(['keyboard', 'bgColor'], 'must be a #RRGGBB colour');
+  k.buttons.forEach((b, i) => {
+    const at = (field: string) => ['keyboard', 'buttons', String(i), field];
+    if (b.actionType === 'OPEN_URL') v.url(at('actionBody'), b.actionBody, true, L.url);
+    else v.required(at('actionBody'), b.actionBody);
+    v.text(at('text'), b.text, L.buttonTextMax, false);
+    v.url(at('imageUrl'), b.imageUrl, false);
+    if (b.columns != null && !(Number.isInteger(b.columns) && b.columns >= 1 && b.columns <= 6)) v.add(at('columns'), 'must be a whole number from 1 to 6');
+    if (b.rows != null && !(Number.isInteger(b.rows) && b.rows >= 1 && b.rows <= 2)) v.add(at('rows'), 'must be 1 or 2');
+    if (b.bgColor != null && !HEX_COLOR.test(b.bgColor)) v.add(at('bgColor'), 'must be a #RRGGBB colour');
+  });
 }
 
 function checkSize(c: ViberContent, v: Collector): void {

@@ -3,7 +3,8 @@
  * builders are pure functions, so the exact wire shape is testable without a server and validate.ts can
  * measure the real body size.
  */
-import type { CarouselItem, ViberContent } from '../../domain/content.js';
+import type { CarouselItem, ViberContent, ViberKeyboard, ViberKeyboardButton } from '../../domain/content.js';
+import { isRecord } from '../wire-json.js';
 
 export type ViberJson = Record<string, unknown>;
 
@@ -18,13 +19,46 @@ export interface SendMessageInput {
 }
 
 export function sendMessageBody(input: SendMessageInput): ViberJson {
+  const fields = contentFields(input.content);
+  const keyboard = input.content.keyboard ? withKeyboard(fields.keyboard, input.content.keyboard) : fields.keyboard;
   return {
     receiver: input.receiver,
     sender: { name: input.senderName },
     tracking_data: input.trackingData,
-    ...contentFields(input.content),
+    ...fields,
+    ...(keyboard ? { keyboard } : {}),
   };
 }
+
+/** Viber's default width: a button spans the whole 6-column row. */
+const KEYBOARD_COLUMNS = 6;
+
+/**
+ * The client's keyboard on the wire (top-level `keyboard`, PascalCase as in rich media). Rich content
+ * already sends its button as a one-button keyboard; the client's buttons follow it there, so both show.
+ */
+function withKeyboard(own: unknown, keyboard: ViberKeyboard): ViberJson {
+  const ownButtons = isRecord(own) && Array.isArray(own.Buttons) ? (own.Buttons as ViberJson[]) : [];
+  return {
+    Type: 'keyboard',
+    DefaultHeight: keyboard.defaultHeight ?? false,
+    ...optional('BgColor', keyboard.bgColor),
+    Buttons: [...ownButtons, ...keyboard.buttons.map(keyboardButton)],
+  };
+}
+
+function keyboardButton(b: ViberKeyboardButton): ViberJson {
+  return {
+    Columns: b.columns ?? KEYBOARD_COLUMNS,
+    Rows: b.rows ?? 1,
+    ActionType: b.actionType === 'OPEN_URL' ? 'open-url' : 'reply',
+    ActionBody: b.actionBody,
+    ...optional('Text', b.text),
+    ...optional('Image', b.imageUrl),
+    ...optional('BgColor', b.bgColor),
+  };
+}
+
 
 export const WEBHOOK_EVENT_TYPES = [
   'delivered',

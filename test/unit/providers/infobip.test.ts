@@ -569,6 +569,7 @@ describe('InfobipCallbacks', () => {
         status: STATUS.DELIVERED_TO_HANDSET,
         error: { groupId: 0, groupName: 'OK', id: 0, name: 'NO_ERROR', description: 'No Error', permanent: false },
         doneAt: new Date('2019-11-09T16:00:00.000Z'),
+        details: { price: { pricePerMessage: '0.01', currency: 'EUR' }, mccMnc: '22801', messageCount: 1 },
       },
     ]);
   });
@@ -596,6 +597,7 @@ describe('InfobipCallbacks', () => {
         // Infobip's own group and permanence, not our catalogue's entry of the same name.
         error: { groupId: 2, groupName: 'USER_ERRORS', id: 4101, name: 'EC_VALIDITYEXPIRED', description: 'Validity expired', permanent: false },
         doneAt: new Date('2016-02-23T16:41:11.843Z'),
+        details: { price: { pricePerMessage: '0.01', currency: 'EUR' }, mccMnc: '22801', messageCount: 1 },
       },
     ]);
   });
@@ -615,6 +617,7 @@ describe('InfobipCallbacks', () => {
         status: STATUS.UNDELIVERABLE_NOT_DELIVERED,
         error: ERROR.EC_ABSENT_SUBSCRIBER_SM,
         doneAt: new Date('2024-03-01T10:00:00.500Z'),
+        details: { price: { pricePerMessage: '0.01', currency: 'EUR' }, mccMnc: '22801', messageCount: 1 },
       },
     ]);
   });
