@@ -5,7 +5,8 @@ import type { Clock } from '../domain/clock.js';
 import { isInsideWindow, nextWindowOpening } from '../domain/delivery-window.js';
 import { decideRetry } from '../domain/failover.js';
 import { ERROR, STATUS } from '../domain/status.js';
-import type { AttemptRow, BulkOptions, Database } from '../db/schema.js';
+import type { AttemptRow, BulkOptions, Database, MessageOptions } from '../db/schema.js';
+import { viberLabelFor } from '../domain/sending-options.js';
 import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
 import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
@@ -21,7 +22,13 @@ export interface DispatchOptions {
   retryBaseMs: number;
 }
 
-type Claimed = AttemptRow & { messageId: string; toNumber: string | null; toViberUserId: string | null; callbackData: string | null };
+type Claimed = AttemptRow & {
+  messageId: string;
+  toNumber: string | null;
+  toViberUserId: string | null;
+  callbackData: string | null;
+  options: MessageOptions;
+};
 
 
 /**
@@ -222,6 +229,7 @@ export class Dispatcher {
   private async scheduleRetries(retries: Array<{ attempt: Claimed; error: TransientProviderError }>): Promise<void> {
     const now = this.clock.now();
     const giveUp: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    const gaveUpAfter: Array<{ id: string; error: string }> = [];
     for (const { attempt, error } of retries) {
       const delay = error.retryAfterMs ?? retryDelayMs(attempt.tries, { baseMs: this.options.retryBaseMs });
       const decision = decideRetry({ now, delayMs: delay, expiresAt: attempt.expiresAt });
@@ -230,19 +238,28 @@ export class Dispatcher {
           attemptRef: attempt.id,
           outcome: { status: STATUS.EXPIRED_EXPIRED, error: ERROR.EC_PROVIDER_UNAVAILABLE, source: 'dispatch' },
         });
+        gaveUpAfter.push({ id: attempt.id, error: error.message });
         continue;
       }
       this.logger.info({ attemptId: attempt.attemptId, tries: attempt.tries, delayMs: delay, reason: error.message }, 'retrying send');
       await this.db.transaction().execute(async (trx) => {
         const requeued = await trx
           .updateTable('attempt')
-          .set({ dispatchState: 'QUEUED', notBefore: decision.at, updatedAt: this.clock.now() })
+          // The reason stays visible (Attempt.lastTransientError) while the attempt waits for its retry.
+          .set({ dispatchState: 'QUEUED', notBefore: decision.at, lastTransientError: error.message, lastTransientErrorAt: now, updatedAt: this.clock.now() })
           .where('id', '=', attempt.id)
           .where('dispatchState', '=', 'SENDING')
           .returning('id')
           .executeTakeFirst();
         if (requeued) await enqueue(trx, [{ task: 'dispatch', payload: { attemptRefs: [attempt.id] }, runAt: this.clock.toReal(decision.at) }]);
       });
+    }
+    if (gaveUpAfter.length > 0) {
+      // Why it expired without a provider verdict: the failure that made a retry pointless.
+      await sql`
+        update attempt set last_transient_error = x.error, last_transient_error_at = ${now}
+        from unnest(${gaveUpAfter.map((g) => g.id)}::bigint[], ${gaveUpAfter.map((g) => g.error)}::text[]) as x(id, error)
+        where attempt.id = x.id`.execute(this.db);
     }
     await this.outcomes.apply(giveUp);
   }
@@ -263,7 +280,8 @@ function outboundMessage(attempt: Claimed): OutboundMessage | null {
     content: attempt.content,
     validitySeconds: attempt.validitySeconds,
     callbackData: attempt.callbackData,
-    viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
+    viberLabel: viberLabelFor(attempt.content, attempt.options.viberLabel),
+    platform: attempt.options.platform ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { decideOutcome, type OutcomeSource } from '../domain/failover.js';
 import { STATUS, isFinal, type MessageError, type MessageStatus } from '../domain/status.js';
+import type { Price } from '../domain/price.js';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
@@ -16,6 +17,9 @@ export interface AttemptOutcome {
   doneAt?: Date | null;
   providerMessageId?: string | null;
   messageCount?: number | null;
+  /** What the provider's report says the send cost and which network took it (Infobip reports do). */
+  price?: Price | null;
+  mccMnc?: string | null;
 }
 
 export interface OutcomeItem {
@@ -86,6 +90,8 @@ export class OutcomeWriter {
         // The provider's report overtook its own send answer: the status stands, but the send's facts
         // (the provider's id, the part count; the hand-over time was recorded at claim) are ours to keep.
         if (outcome.source === 'dispatch') await recordLateSend(trx, current, outcome);
+        // A report after the attempt ended (it expired here first) still says what the provider charged.
+        else if (outcome.source === 'callback' && (outcome.price || outcome.mccMnc)) await recordLateDetails(trx, current, outcome);
         continue;
       }
       const attempt = applyToAttempt(current, outcome, now);
@@ -189,6 +195,9 @@ function applyToAttempt(current: AttemptRow, outcome: AttemptOutcome, now: Date)
     // A provider id recorded once is never replaced: later reports are matched by it.
     providerMessageId: current.providerMessageId ?? outcome.providerMessageId ?? null,
     messageCount: outcome.messageCount ?? current.messageCount,
+    pricePerMessage: outcome.price?.pricePerMessage ?? current.pricePerMessage,
+    priceCurrency: outcome.price?.currency ?? current.priceCurrency,
+    mccMnc: outcome.mccMnc ?? current.mccMnc,
     updatedAt: now,
   };
 }
@@ -211,6 +220,9 @@ async function writeChanges(
     sent_at: a.sentAt?.toISOString() ?? null,
     provider_message_id: a.providerMessageId,
     message_count: a.messageCount,
+    price_per_message: a.pricePerMessage,
+    price_currency: a.priceCurrency,
+    mcc_mnc: a.mccMnc,
   }));
   const messageRows = messages.map((m) => ({
     id: m.id,
@@ -226,9 +238,11 @@ async function writeChanges(
     with attempt_update as (
       update attempt set status = x.status, status_group = x.status_group, error = x.error, dispatch_state = x.dispatch_state,
         done_at = x.done_at, sent_at = x.sent_at, provider_message_id = x.provider_message_id, message_count = x.message_count,
+        price_per_message = x.price_per_message, price_currency = x.price_currency, mcc_mnc = x.mcc_mnc,
         updated_at = ${now}
       from json_to_recordset(${JSON.stringify(attemptRows)}::json) as x(id bigint, status jsonb, status_group text, error jsonb,
-        dispatch_state text, done_at timestamptz, sent_at timestamptz, provider_message_id text, message_count integer)
+        dispatch_state text, done_at timestamptz, sent_at timestamptz, provider_message_id text, message_count integer,
+        price_per_message numeric, price_currency text, mcc_mnc text)
       where attempt.id = x.id
     ), message_update as (
       update message set current_step = x.current_step, channel = x.channel, status = x.status, status_group = x.status_group,
@@ -256,5 +270,19 @@ async function recordLateSend(trx: Kysely<Database>, attempt: AttemptRow, outcom
     .updateTable('message')
     .set({ sentAt: sql`coalesce(sent_at, ${attempt.sentAt})` })
     .where('id', '=', attempt.messageRef)
+    .execute();
+}
+
+/** Keeps a late report's price and network where the attempt has none yet; its status stays as it is. */
+async function recordLateDetails(trx: Kysely<Database>, attempt: AttemptRow, outcome: AttemptOutcome): Promise<void> {
+  await trx
+    .updateTable('attempt')
+    .set({
+      pricePerMessage: attempt.pricePerMessage ?? outcome.price?.pricePerMessage ?? null,
+      priceCurrency: attempt.pricePerMessage ? attempt.priceCurrency : (outcome.price?.currency ?? null),
+      mccMnc: attempt.mccMnc ?? outcome.mccMnc ?? null,
+      messageCount: outcome.messageCount ?? attempt.messageCount,
+    })
+    .where('id', '=', attempt.id)
     .execute();
 }

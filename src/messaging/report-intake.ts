@@ -109,7 +109,12 @@ export class ReportIntake {
             ? []
             : group.reports.flatMap((r, j) =>
                 r.kind === 'status'
-                  ? [{ attemptRef: targets[g]![j]!, outcome: { status: r.status, error: r.error, doneAt: r.doneAt, source: 'callback' as const } }]
+                  ? [
+                      {
+                        attemptRef: targets[g]![j]!,
+                        outcome: { status: r.status, error: r.error, doneAt: r.doneAt, source: 'callback' as const, ...r.details },
+                      },
+                    ]
                   : [],
               ),
         );

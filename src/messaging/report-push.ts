@@ -5,6 +5,8 @@ import { retryDelayMs } from '../domain/backoff.js';
 import type { AttemptRow, Database, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
 import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
+import { attemptPrice, messagePrice, type Price } from '../domain/price.js';
+import { postWebhook } from './webhook-post.js';
 
 export interface ReportPushOptions {
   /** First retry delay; later ones double up to an hour. */
@@ -33,12 +35,28 @@ export function reportOf(message: MessageRow, attempts: AttemptRow[]): Record<st
     doneAt: infobipTime(message.doneAt),
     seenAt: infobipTime(message.seenAt),
     messageCount: last?.messageCount ?? 1,
+    mccMnc: last?.mccMnc ?? null,
     callbackData: message.callbackData,
+    price: wirePrice(messagePrice(attempts)),
     status: message.status,
     error: message.error,
     channel: message.channel,
-    attempts: attempts.map((a) => ({ channel: a.channel, status: a.status, error: a.error, sentAt: infobipTime(a.sentAt), doneAt: infobipTime(a.doneAt) })),
+    attempts: attempts.map((a) => ({
+      channel: a.channel,
+      status: a.status,
+      error: a.error,
+      sentAt: infobipTime(a.sentAt),
+      doneAt: infobipTime(a.doneAt),
+      messageCount: a.messageCount,
+      mccMnc: a.mccMnc,
+      price: wirePrice(attemptPrice(a)),
+    })),
   };
+}
+
+/** Infobip writes `pricePerMessage` as a JSON number; clients parsing its reports expect that. */
+function wirePrice(price: Price | null): { pricePerMessage: number; currency: string } | null {
+  return price ? { pricePerMessage: Number(price.pricePerMessage), currency: price.currency } : null;
 }
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`: the timestamp is signed so a capture cannot be replayed later. */
@@ -115,24 +133,17 @@ export class ReportPush {
 
       const attemptedAt = this.clock.now();
       const started = performance.now();
-      let statusCode: number | null = null;
-      let error: string | null = null;
-      try {
-        const response = await fetch(delivery.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signReport(delivery.webhookSecret, delivery.body, attemptedAt) },
-          body: delivery.body,
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-          redirect: 'manual',
-        });
-        statusCode = response.status;
-        await response.body?.cancel();
-        if (!response.ok) error = `HTTP ${response.status}`;
-      } catch (e) {
-        error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-      }
+      const result = await postWebhook(
+        delivery.url,
+        { 'content-type': 'application/json', [SIGNATURE_HEADER]: signReport(delivery.webhookSecret, delivery.body, attemptedAt) },
+        delivery.body,
+        this.options.timeoutMs,
+      );
+      const statusCode = result.kind === 'answered' ? result.status : null;
+      const errorCode = result.kind === 'failed' ? result.code : null;
+      const error = result.kind === 'failed' ? result.error : result.status >= 200 && result.status < 300 ? null : `HTTP ${result.status}`;
       const durationMs = Math.round(performance.now() - started);
-      await trx.insertInto('reportDeliveryTry').values({ deliveryRef, attemptedAt, statusCode, error, durationMs }).execute();
+      await trx.insertInto('reportDeliveryTry').values({ deliveryRef, attemptedAt, statusCode, error, errorCode, durationMs }).execute();
 
       const tries = delivery.tries + 1;
       if (!error) {

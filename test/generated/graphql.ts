@@ -13,6 +13,10 @@ export type BulkMessageInput = {
   destinations: Array<DestinationInput>;
   /** Viber sender; overrides the scenario's Viber steps. */
   from?: string | null | undefined;
+  /** Label of the Viber steps: Infobip `options.label`, DecisionTelecom `source_type`; a Viber bot has no such label. Default: PROMOTIONAL for rich and carousel content, else TRANSACTIONAL. */
+  label?: ViberLabel | null | undefined;
+  /** Sent as `options.platform` on every Infobip step; other providers ignore it. */
+  platform?: InfobipPlatformInput | null | undefined;
   /** Defaults to the account's default scenario. */
   scenarioKey?: string | null | undefined;
   sms?: SmsContentInput | null | undefined;
@@ -98,6 +102,12 @@ export type InboundMessageFilter = {
   receivedUntil?: string | null | undefined;
 };
 
+/** Infobip's CPaaS X application and entity the message is accounted to (at least one). */
+export type InfobipPlatformInput = {
+  applicationId?: string | null | undefined;
+  entityId?: string | null | undefined;
+};
+
 export type MessageEventFilter = {
   bulkId?: string | null | undefined;
   messageId?: string | null | undefined;
@@ -163,6 +173,10 @@ export type SendMessageInput = {
   from?: string | null | undefined;
   /** The same key and input within 24 hours returns the first result, sending nothing again. */
   idempotencyKey?: string | null | undefined;
+  /** Label of the Viber steps: Infobip `options.label`, DecisionTelecom `source_type`; a Viber bot has no such label. Default: PROMOTIONAL for rich and carousel content, else TRANSACTIONAL. */
+  label?: ViberLabel | null | undefined;
+  /** Sent as `options.platform` on every Infobip step; other providers ignore it. */
+  platform?: InfobipPlatformInput | null | undefined;
   /** Defaults to the account's default scenario. */
   scenarioKey?: string | null | undefined;
   /** At most 180 days ahead; in the past means now. */
@@ -261,6 +275,7 @@ export type ViberButtonInput = {
 export type ViberCarouselInput = {
   altText?: string | null | undefined;
   items: Array<ViberCarouselItemInput>;
+  keyboard?: ViberKeyboardInput | null | undefined;
 };
 
 export type ViberCarouselItemInput = {
@@ -272,6 +287,7 @@ export type ViberCarouselItemInput = {
 
 export type ViberContactInput = {
   avatarUrl?: string | null | undefined;
+  keyboard?: ViberKeyboardInput | null | undefined;
   name: string;
   phoneNumber: string;
 };
@@ -291,17 +307,53 @@ export type ViberContentInput =
 
 export type ViberFileInput = {
   fileName: string;
+  keyboard?: ViberKeyboardInput | null | undefined;
   sizeBytes: number;
   url: string;
 };
 
 export type ViberImageInput = {
+  keyboard?: ViberKeyboardInput | null | undefined;
   text?: string | null | undefined;
   thumbnailUrl?: string | null | undefined;
   url: string;
 };
 
+export type ViberKeyboardActionType =
+  /** Opens actionBody, an http(s) URL. */
+  | 'OPEN_URL'
+  /** Sends actionBody back to the bot as the user's message. */
+  | 'REPLY';
+
+export type ViberKeyboardButtonInput = {
+  actionBody: string;
+  actionType: ViberKeyboardActionType;
+  /** #RRGGBB */
+  bgColor?: string | null | undefined;
+  /** Width in the 6-column grid, 1 to 6 (default 6). */
+  columns?: number | null | undefined;
+  imageUrl?: string | null | undefined;
+  /** Height, 1 or 2 rows (default 1). */
+  rows?: number | null | undefined;
+  /** At most 250 characters. */
+  text?: string | null | undefined;
+};
+
+/** Buttons under the chat input until the next message replaces them. Only a Viber bot connection (VIBER_BOT) carries them; a step through Infobip or DecisionTelecom refuses one. */
+export type ViberKeyboardInput = {
+  /** #RRGGBB */
+  bgColor?: string | null | undefined;
+  buttons: Array<ViberKeyboardButtonInput>;
+  defaultHeight?: boolean | null | undefined;
+};
+
+/** How providers class a Viber business message; they price and route the two differently. */
+export type ViberLabel =
+  | 'PROMOTIONAL'
+  | 'TRANSACTIONAL';
+
 export type ViberLocationInput = {
+  keyboard?: ViberKeyboardInput | null | undefined;
   latitude: number;
   longitude: number;
 };
@@ -310,24 +362,29 @@ export type ViberLocationInput = {
 export type ViberRichInput = {
   button: ViberButtonInput;
   imageUrl: string;
+  keyboard?: ViberKeyboardInput | null | undefined;
   text: string;
 };
 
 export type ViberStickerInput = {
+  keyboard?: ViberKeyboardInput | null | undefined;
   stickerId: number;
 };
 
 export type ViberTextInput = {
+  keyboard?: ViberKeyboardInput | null | undefined;
   /** At most 1000 characters (7000 on a Viber bot). */
   text: string;
 };
 
 export type ViberUrlInput = {
+  keyboard?: ViberKeyboardInput | null | undefined;
   url: string;
 };
 
 export type ViberVideoInput = {
   durationSeconds?: number | null | undefined;
+  keyboard?: ViberKeyboardInput | null | undefined;
   sizeBytes: number;
   text?: string | null | undefined;
   thumbnailUrl?: string | null | undefined;
