@@ -604,6 +604,17 @@ function checkSpeedLimit(l: unknown, path: string, add: Add): void {
     add(`${path}.timeUnit`, 'must be MINUTE, HOUR or DAY');
 }
 
+/** `options.platform` (CPaaS X): an object of optional string ids. */
+function checkPlatform(v: unknown, path: string, add: Add): void {
+  if (isAbsent(v)) return;
+  if (!isObject(v)) {
+    add(path, 'must be an object {entityId, applicationId}');
+    return;
+  }
+  checkOptionalString(v.entityId, `${path}.entityId`, add);
+  checkOptionalString(v.applicationId, `${path}.applicationId`, add);
+}
+
 function checkButton(b: unknown, path: string, add: Add): void {
   if (isAbsent(b)) return;
   if (!isObject(b)) {
@@ -668,6 +679,7 @@ export function validateViberBody(body: Json): FieldProblem[] {
       if (!isObject(o)) add(`${mp}.options`, 'must be an object');
       else {
         checkValidityPeriod(o.validityPeriod, `${mp}.options.validityPeriod`, add);
+        checkPlatform(o.platform, `${mp}.options.platform`, add);
         if (!isAbsent(o.label) && o.label !== 'PROMOTIONAL' && o.label !== 'TRANSACTIONAL')
           add(`${mp}.options.label`, 'must be PROMOTIONAL or TRANSACTIONAL');
         const f = o.smsFailover;
@@ -714,7 +726,10 @@ export function validateSmsV3Body(body: Json): FieldProblem[] {
     const o = m.options;
     if (!isAbsent(o)) {
       if (!isObject(o)) add(`${mp}.options`, 'must be an object');
-      else checkValidityPeriod(o.validityPeriod, `${mp}.options.validityPeriod`, add);
+      else {
+        checkValidityPeriod(o.validityPeriod, `${mp}.options.validityPeriod`, add);
+        checkPlatform(o.platform, `${mp}.options.platform`, add);
+      }
     }
     checkWebhooks(m.webhooks, `${mp}.webhooks`, add);
   });

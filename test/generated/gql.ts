@@ -60,6 +60,12 @@ type Documents = {
     "\n  fragment ProviderInboundFields on InboundMessage {\n    id provider channel from to receivedAt pairedMessageId\n    content { type text url fileName sizeBytes durationSeconds latitude longitude address name phoneNumber stickerId }\n  }\n": typeof types.ProviderInboundFieldsFragmentDoc,
     "\n  query ProviderInboundMessages($filter: InboundMessageFilter, $first: Int) {\n    inboundMessages(filter: $filter, first: $first) {\n      edges { node { ...ProviderInboundFields } }\n    }\n  }\n": typeof types.ProviderInboundMessagesDocument,
     "\n  subscription ProviderOnInbound($filter: InboundMessageEventFilter) {\n    inboundMessageReceived(filter: $filter) { ...ProviderInboundFields }\n  }\n": typeof types.ProviderOnInboundDocument,
+    "\n  fragment DetailsAttemptFields on Attempt {\n    attemptId step channel provider providerMessageId messageCount mccMnc tries\n    status { groupName name }\n    price { pricePerMessage currency }\n    lastTransientError { message at }\n  }\n": typeof types.DetailsAttemptFieldsFragmentDoc,
+    "\n  fragment DetailsMessageFields on Message {\n    messageId channel messageCount mccMnc\n    status { groupName name }\n    price { pricePerMessage currency }\n    attempts { ...DetailsAttemptFields }\n    reportDeliveries { url state tries attempts { statusCode error errorCode } }\n  }\n": typeof types.DetailsMessageFieldsFragmentDoc,
+    "\n  query DetailsMessages($filter: MessageFilter) {\n    messages(filter: $filter, first: 10) { edges { node { ...DetailsMessageFields } } }\n  }\n": typeof types.DetailsMessagesDocument,
+    "\n  subscription DetailsOnMessageStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { step status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n      message { messageId status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n    }\n  }\n": typeof types.DetailsOnMessageStatusDocument,
+    "\n  mutation DetailsSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n": typeof types.DetailsSendMessageDocument,
+    "\n  mutation DetailsSendMessages($input: SendMessagesInput!) {\n    sendMessages(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n": typeof types.DetailsSendMessagesDocument,
     "\n  query PreviewSms($text: String!) {\n    previewSms(text: $text) { encoding characters segments unitsPerSegment remainingInLastSegment parts }\n  }\n": typeof types.PreviewSmsDocument,
     "\n  query SmsAttemptCount($messageId: String!) {\n    message(messageId: $messageId) { channel status { groupName } attempts { channel messageCount } }\n  }\n": typeof types.SmsAttemptCountDocument,
 };
@@ -110,6 +116,12 @@ const documents: Documents = {
     "\n  fragment ProviderInboundFields on InboundMessage {\n    id provider channel from to receivedAt pairedMessageId\n    content { type text url fileName sizeBytes durationSeconds latitude longitude address name phoneNumber stickerId }\n  }\n": types.ProviderInboundFieldsFragmentDoc,
     "\n  query ProviderInboundMessages($filter: InboundMessageFilter, $first: Int) {\n    inboundMessages(filter: $filter, first: $first) {\n      edges { node { ...ProviderInboundFields } }\n    }\n  }\n": types.ProviderInboundMessagesDocument,
     "\n  subscription ProviderOnInbound($filter: InboundMessageEventFilter) {\n    inboundMessageReceived(filter: $filter) { ...ProviderInboundFields }\n  }\n": types.ProviderOnInboundDocument,
+    "\n  fragment DetailsAttemptFields on Attempt {\n    attemptId step channel provider providerMessageId messageCount mccMnc tries\n    status { groupName name }\n    price { pricePerMessage currency }\n    lastTransientError { message at }\n  }\n": types.DetailsAttemptFieldsFragmentDoc,
+    "\n  fragment DetailsMessageFields on Message {\n    messageId channel messageCount mccMnc\n    status { groupName name }\n    price { pricePerMessage currency }\n    attempts { ...DetailsAttemptFields }\n    reportDeliveries { url state tries attempts { statusCode error errorCode } }\n  }\n": types.DetailsMessageFieldsFragmentDoc,
+    "\n  query DetailsMessages($filter: MessageFilter) {\n    messages(filter: $filter, first: 10) { edges { node { ...DetailsMessageFields } } }\n  }\n": types.DetailsMessagesDocument,
+    "\n  subscription DetailsOnMessageStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { step status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n      message { messageId status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n    }\n  }\n": types.DetailsOnMessageStatusDocument,
+    "\n  mutation DetailsSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n": types.DetailsSendMessageDocument,
+    "\n  mutation DetailsSendMessages($input: SendMessagesInput!) {\n    sendMessages(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n": types.DetailsSendMessagesDocument,
     "\n  query PreviewSms($text: String!) {\n    previewSms(text: $text) { encoding characters segments unitsPerSegment remainingInLastSegment parts }\n  }\n": types.PreviewSmsDocument,
     "\n  query SmsAttemptCount($messageId: String!) {\n    message(messageId: $messageId) { channel status { groupName } attempts { channel messageCount } }\n  }\n": types.SmsAttemptCountDocument,
 };
@@ -312,6 +324,30 @@ export function graphql(source: "\n  query ProviderInboundMessages($filter: Inbo
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription ProviderOnInbound($filter: InboundMessageEventFilter) {\n    inboundMessageReceived(filter: $filter) { ...ProviderInboundFields }\n  }\n"): (typeof documents)["\n  subscription ProviderOnInbound($filter: InboundMessageEventFilter) {\n    inboundMessageReceived(filter: $filter) { ...ProviderInboundFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DetailsAttemptFields on Attempt {\n    attemptId step channel provider providerMessageId messageCount mccMnc tries\n    status { groupName name }\n    price { pricePerMessage currency }\n    lastTransientError { message at }\n  }\n"): (typeof documents)["\n  fragment DetailsAttemptFields on Attempt {\n    attemptId step channel provider providerMessageId messageCount mccMnc tries\n    status { groupName name }\n    price { pricePerMessage currency }\n    lastTransientError { message at }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment DetailsMessageFields on Message {\n    messageId channel messageCount mccMnc\n    status { groupName name }\n    price { pricePerMessage currency }\n    attempts { ...DetailsAttemptFields }\n    reportDeliveries { url state tries attempts { statusCode error errorCode } }\n  }\n"): (typeof documents)["\n  fragment DetailsMessageFields on Message {\n    messageId channel messageCount mccMnc\n    status { groupName name }\n    price { pricePerMessage currency }\n    attempts { ...DetailsAttemptFields }\n    reportDeliveries { url state tries attempts { statusCode error errorCode } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query DetailsMessages($filter: MessageFilter) {\n    messages(filter: $filter, first: 10) { edges { node { ...DetailsMessageFields } } }\n  }\n"): (typeof documents)["\n  query DetailsMessages($filter: MessageFilter) {\n    messages(filter: $filter, first: 10) { edges { node { ...DetailsMessageFields } } }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription DetailsOnMessageStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { step status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n      message { messageId status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n    }\n  }\n"): (typeof documents)["\n  subscription DetailsOnMessageStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { step status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n      message { messageId status { groupName } messageCount mccMnc price { pricePerMessage currency } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DetailsSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation DetailsSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DetailsSendMessages($input: SendMessagesInput!) {\n    sendMessages(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n"): (typeof documents)["\n  mutation DetailsSendMessages($input: SendMessagesInput!) {\n    sendMessages(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId } }\n      ... on ValidationError { message fieldErrors { path message } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
