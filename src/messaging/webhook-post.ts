@@ -9,7 +9,7 @@ export type WebhookPostResult = { kind: 'answered'; status: number } | { kind: '
  * the "bad ports" of the browser's list (6000, 6665–6669, 10080…), which are legitimate webhook ports for
  * a server; and it wraps every network failure as "fetch failed", while a client debugging its endpoint
  * needs `ECONNREFUSED 127.0.0.1:9` or `ENOTFOUND hooks.example`. Redirects are not followed (a 3xx is a
- * failed try, as before); the answer's body is drained unread.
+ * failed try, as before); the answer's body is not read.
  */
 export function postWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<WebhookPostResult> {
   const target = new URL(url);
@@ -20,21 +20,32 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
     const settle = (result: WebhookPostResult) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
       resolve(result);
     };
     const req = transport.request(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
       settle({ kind: 'answered', status: res.statusCode ?? 0 });
+      // The status is all we need. A short answer is drained so the socket can be reused; a long one is
+      // cut off rather than read forever.
+      let drained = 0;
+      res.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > MAX_DRAINED_BYTES) res.destroy();
+      });
+      res.on('error', () => undefined);
     });
+    // One deadline for the whole exchange, answer body included, so a receiver that trickles cannot hold
+    // the socket open.
     timer = setTimeout(() => {
       settle({ kind: 'failed', code: 'ETIMEDOUT', error: `ETIMEDOUT ${target.host} (no answer within ${timeoutMs} ms)` });
       req.destroy();
     }, timeoutMs);
+    req.on('close', () => clearTimeout(timer));
     req.on('error', (err) => settle(networkFailure(err, target)));
     req.end(body);
   });
 }
+
+const MAX_DRAINED_BYTES = 64 * 1024;
 
 interface NetworkError extends Error {
   code?: string;
