@@ -49,7 +49,7 @@ const ViberKeyboardButtonInput = builder.inputType('ViberKeyboardButtonInput', {
 
 const ViberKeyboardInput = builder.inputType('ViberKeyboardInput', {
   description:
-    'Buttons under the chat input until the next message replaces them. Only a Viber bot connection (VIBER_BOT) carries them; ' +
+    'Buttons under the chat input until the next message replaces them. Only a Viber bot connection carries them; ' +
     'a step through Infobip or DecisionTelecom refuses one.',
   fields: (t) => ({
     buttons: t.field({ type: [ViberKeyboardButtonInput], required: true }),

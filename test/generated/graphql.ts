@@ -339,7 +339,7 @@ export type ViberKeyboardButtonInput = {
   text?: string | null | undefined;
 };
 
-/** Buttons under the chat input until the next message replaces them. Only a Viber bot connection (VIBER_BOT) carries them; a step through Infobip or DecisionTelecom refuses one. */
+/** Buttons under the chat input until the next message replaces them. Only a Viber bot connection carries them; a step through Infobip or DecisionTelecom refuses one. */
 export type ViberKeyboardInput = {
   /** #RRGGBB */
   bgColor?: string | null | undefined;
