@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InfobipPlatform } from '../domain/sending-options.js';
 
-// ⚠️ Infobip's message APIs document no length for these ids; 255 keeps an obvious mistake (a pasted
+// Assumed: Infobip's message APIs document no length for these ids; 255 keeps an obvious mistake (a pasted
 // document) off the wire without refusing any id its application-management API would create.
 const platformId = z.string().trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters');
 

@@ -115,7 +115,7 @@ function deliveryReport(entry: Json, at: string): ProviderReport {
 }
 
 /**
- * Price, network and part count of a delivery report (notes §B5; v2 names the count `smsCount`). They are
+ * Price, network and part count of a delivery report (docs/report-details.md; v2 names the count `smsCount`). They are
  * what the client pays for, not what decides the status: one that is missing or unreadable is left out
  * rather than refusing the report, which Infobip would then retry for nothing.
  */
