@@ -5,7 +5,6 @@ import { migrate } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
 import { databaseCheck, readiness } from './health/readiness.js';
 import { workerLanes } from './jobs/lanes.js';
-import { createTaskList } from './jobs/tasks.js';
 import { startWorker, type Worker } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { ProviderGate } from './messaging/provider-gate.js';
@@ -56,7 +55,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const gate = new ProviderGate(database.db, logger, {
       maxInFlight: config.PROVIDER_MAX_IN_FLIGHT ?? Math.ceil((config.WORKER_CONCURRENCY * 3) / 4),
     });
-    const lanes = workerLanes(createTaskList(services), gate, {
+    const lanes = workerLanes(services.tasks, gate, {
       dispatch: config.WORKER_CONCURRENCY,
       timers: config.WORKER_TIMER_CONCURRENCY,
       callouts: config.WORKER_CALLOUT_CONCURRENCY,

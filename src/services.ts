@@ -8,13 +8,16 @@ import { AccountService } from './messaging/accounts.js';
 import { BulkService } from './messaging/bulks.js';
 import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
-import { StatusPoller } from './messaging/polling.js';
-import { ReportPush } from './messaging/report-push.js';
-import { Dispatcher } from './messaging/dispatch.js';
+import { StatusPoller, pollTask } from './messaging/polling.js';
+import { ReportPush, pushReportTask } from './messaging/report-push.js';
+import { Dispatcher, dispatchTask } from './messaging/dispatch.js';
 import { ReportService } from './messaging/reports.js';
 import { ScenarioService } from './messaging/scenarios.js';
 import { SendService } from './messaging/send.js';
-import { StatusUpdates, UnknownAttemptError } from './messaging/status-updates.js';
+import { ExpiryService, expireTask } from './messaging/expiry.js';
+import { OutcomeWriter } from './messaging/outcomes.js';
+import { ReportIntake, UnknownAttemptError } from './messaging/report-intake.js';
+import type { TaskDefinition } from './jobs/queue.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { SimulatorProvider } from './providers/simulator/simulator.js';
 
@@ -31,10 +34,14 @@ export interface Services {
   inbound: InboundService;
   reportPush: ReportPush;
   clock: Clock;
-  statusUpdates: StatusUpdates;
+  outcomes: OutcomeWriter;
+  reportIntake: ReportIntake;
+  expiry: ExpiryService;
   dispatcher: Dispatcher;
   poller: StatusPoller;
   bus: EventBus;
+  /** The worker's tasks, each beside the service it calls. */
+  tasks: TaskDefinition[];
   /** Stops in-process timers (the simulator's pending reports). */
   close(): void;
 }
@@ -50,14 +57,16 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     giveUpAfterMs: config.REPORT_PUSH_GIVE_UP_AFTER_MS,
     timeoutMs: config.REPORT_PUSH_TIMEOUT_MS,
   });
-  const statusUpdates = new StatusUpdates(db, bus, logger, clock, reportPush);
+  const outcomes = new OutcomeWriter(db, bus, clock, reportPush);
+  const reportIntake = new ReportIntake(db, bus, logger, outcomes);
+  const expiry = new ExpiryService(db, outcomes, clock);
   const simulator = new SimulatorProvider(
     {
       deliveryDelayMs: config.SIMULATOR_DELIVERY_DELAY_MS,
       seenDelayMs: config.SIMULATOR_SEEN_DELAY_MS,
       replyDelayMs: config.SIMULATOR_REPLY_DELAY_MS,
     },
-    (report) => statusUpdates.submitReports([report]),
+    (report) => reportIntake.submitReports([report]),
     (err) =>
       err instanceof UnknownAttemptError
         ? logger.warn({ err }, 'simulator report for an unknown attempt')
@@ -66,7 +75,8 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   const connections = new ConnectionService(db);
   const providers = new ProviderRegistry(simulator, (id) => connections.byId(id), publicUrl);
   const scenarios = new ScenarioService(db);
-  const poller = new StatusPoller(db, providers, connections, statusUpdates, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS });
   return {
     accounts: new AccountService(db),
     scenarios,
@@ -74,15 +84,18 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     connections,
     providers,
     publicUrl,
-    bulks: new BulkService(db, statusUpdates, bus, clock),
-    reports: new ReportService(db),
-    inbound: new InboundService(db),
+    bulks: new BulkService(db, outcomes, bus, clock),
+    reports: new ReportService(db, bus),
+    inbound: new InboundService(db, bus),
     reportPush,
     clock,
-    statusUpdates,
-    dispatcher: new Dispatcher(db, providers, statusUpdates, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS }),
+    outcomes,
+    reportIntake,
+    expiry,
+    dispatcher,
     poller,
     bus,
+    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush)],
     close: () => simulator.close(),
   };
 }

@@ -27,13 +27,3 @@ export interface FlowStep {
 
 export const MAX_FLOW_STEPS = 5;
 export const DEFAULT_FAILOVER_ON: StatusGroup[] = ['REJECTED', 'UNDELIVERABLE', 'EXPIRED'];
-
-/**
- * The failover rule: a step that ends in one of its `failoverOn` groups hands the message to the next
- * step; any other final outcome (or the last step) ends the message with that outcome.
- */
-export function nextStepIndex(flow: readonly FlowStep[], current: number, outcome: StatusGroup): number | null {
-  const step = flow[current];
-  if (!step || current + 1 >= flow.length) return null;
-  return step.failoverOn.includes(outcome) ? current + 1 : null;
-}

@@ -1,7 +1,5 @@
 import type { InboundContent } from '../domain/content.js';
 import type { InboundMessageRow } from '../db/schema.js';
-import { filter as filter_, map, pipe } from 'graphql-yoga';
-import type { InboundPayload } from '../events/bus.js';
 import { builder } from './builder.js';
 import { toConnection } from './connection.js';
 import { ChannelEnum, ProviderTypeEnum } from './status.js';
@@ -67,12 +65,7 @@ builder.subscriptionFields((t) => ({
   inboundMessageReceived: t.field({
     type: InboundMessageType,
     args: { filter: t.arg({ type: InboundEventFilterInput }) },
-    subscribe: (_root, { filter }, ctx) =>
-      pipe(
-        ctx.services.bus.inbound(ctx.account.id),
-        filter_((e: InboundPayload) => ctx.services.inbound.matches(e.inbound, filter ?? {})),
-        map((e: InboundPayload) => e.inbound),
-      ),
+    subscribe: (_root, { filter }, ctx) => ctx.services.inbound.received(ctx.account.id, filter),
     resolve: (inbound) => inbound,
   }),
 }));

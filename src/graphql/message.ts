@@ -1,6 +1,5 @@
 import type { AttemptRow, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
 import type { MessageStatusPayload } from '../events/bus.js';
-import { filter as filter_, pipe } from 'graphql-yoga';
 import { builder } from './builder.js';
 import { toConnection } from './connection.js';
 import { ChannelEnum, MessageErrorType, MessageStatusType, ProviderTypeEnum, StatusGroupEnum, ValidityPeriodType } from './status.js';
@@ -133,17 +132,7 @@ builder.subscriptionFields((t) => ({
   messageStatusChanged: t.field({
     type: MessageStatusEventType,
     args: { filter: t.arg({ type: MessageEventFilterInput }) },
-    subscribe: (_root, { filter }, ctx) => {
-      const to = filter?.to ? `+${filter.to.replace(/^\+/, '')}` : null;
-      return pipe(
-        ctx.services.bus.messageStatus(ctx.account.id),
-        filter_((e: MessageStatusPayload) =>
-          (!filter?.bulkId || e.message.bulkId === filter.bulkId) &&
-          (!filter?.messageId || e.message.messageId === filter.messageId) &&
-          (!to || e.message.toNumber === to || e.message.toViberUserId === filter?.to),
-        ),
-      );
-    },
+    subscribe: (_root, { filter }, ctx) => ctx.services.reports.statusChanges(ctx.account.id, filter),
     resolve: (event) => event,
   }),
 }));

@@ -1,7 +1,7 @@
 import type { Task, TaskList } from 'graphile-worker';
-import { z } from 'zod';
 import type { ProviderGate } from '../messaging/provider-gate.js';
-import type { TaskName } from './queue.js';
+import { JOB_PAYLOADS } from './payloads.js';
+import type { TaskDefinition, TaskName } from './queue.js';
 
 /**
  * The worker runs its tasks in separate lanes, each a graphile-worker runner with its own slots
@@ -26,15 +26,18 @@ export interface Lane {
   concurrency: number;
 }
 
-const dispatchPayload = z.object({ attemptRefs: z.array(z.string().regex(/^\d+$/)).min(1) });
-
-/** Splits the task list into lanes; the dispatch task goes through the provider gate. */
-export function workerLanes(tasks: TaskList, gate: ProviderGate, concurrency: Record<LaneName, number>): Lane[] {
-  const pick = (names: TaskName[]): TaskList => Object.fromEntries(names.map((n) => [n, tasks[n]!]));
-  const dispatch: Task = (payload, helpers) => gate.run(dispatchPayload.parse(payload).attemptRefs, async () => void (await tasks.dispatch!(payload, helpers)));
+/** Splits the tasks into lanes; the dispatch task goes through the provider gate. */
+export function workerLanes(tasks: TaskDefinition[], gate: ProviderGate, concurrency: Record<LaneName, number>): Lane[] {
+  const byName = new Map(tasks.map((t) => [t.name, t.task]));
+  const taskOf = (name: TaskName): Task => {
+    const task = byName.get(name);
+    if (!task) throw new Error(`no task defined for '${name}'`);
+    if (name !== 'dispatch') return task;
+    return (payload, helpers) => gate.run(JOB_PAYLOADS.dispatch.parse(payload).attemptRefs, async () => void (await task(payload, helpers)));
+  };
   return (Object.keys(LANE_TASKS) as LaneName[]).map((name) => ({
     name,
-    taskList: name === 'dispatch' ? { dispatch } : pick(LANE_TASKS[name]),
+    taskList: Object.fromEntries(LANE_TASKS[name].map((task) => [task, taskOf(task)])),
     concurrency: concurrency[name],
   }));
 }

@@ -1,14 +1,13 @@
 import { sql, type Kysely } from 'kysely';
+import type { Task } from 'graphile-worker';
 import type { Database } from '../db/schema.js';
+import { JOB_PAYLOADS, type JobPayload, type TaskName } from './payloads.js';
 
-export type TaskName = 'dispatch' | 'expire' | 'push-report' | 'poll';
+export type { JobPayload, TaskName };
 
-export interface JobSpec {
-  task: TaskName;
-  payload: unknown;
-  runAt?: Date;
-  maxAttempts?: number;
-}
+export type JobSpec = {
+  [T in TaskName]: { task: T; payload: JobPayload<T>; runAt?: Date; maxAttempts?: number };
+}[TaskName];
 
 /**
  * Adds graphile-worker jobs through the caller's connection, so a job exists exactly when the
@@ -28,4 +27,16 @@ export async function enqueue(db: Kysely<Database>, jobs: JobSpec[]): Promise<vo
       from json_to_recordset(${JSON.stringify(rows)}::json)
         as x(identifier text, payload json, run_at timestamptz, max_attempts integer)
     ))`.execute(db);
+}
+
+/** A task as the worker runs it: the payload checked against its declared schema, then handed to `run`. */
+export interface TaskDefinition {
+  name: TaskName;
+  task: Task;
+}
+
+/** Defines a task beside the service it calls; each task is a thin shell over that service. */
+export function defineTask<T extends TaskName>(name: T, run: (payload: JobPayload<T>) => Promise<void>): TaskDefinition {
+  const schema = JOB_PAYLOADS[name];
+  return { name, task: async (payload) => run(schema.parse(payload) as JobPayload<T>) };
 }

@@ -21,10 +21,6 @@ export interface AttemptSeed {
 /** Attempts handed to one dispatch job: big enough to amortise a job, small enough to spread over workers. */
 export const DISPATCH_BATCH = 50;
 
-export interface AttemptBatchPayload {
-  attemptRefs: string[];
-}
-
 /**
  * Starts attempts: queued for dispatch at their `notBefore`, with an expiry job at the end of their
  * validity. Must run inside the transaction that decided the attempts should exist, so the jobs exist
@@ -120,12 +116,12 @@ export function dispatchJobs(attempts: Array<{ id: string; notBefore: Date; expi
       else byDueTime.set(due, [a.id]);
     }
     for (const [due, attemptRefs] of byDueTime) {
-      jobs.push({ task: 'dispatch', payload: { attemptRefs } satisfies AttemptBatchPayload, runAt: clock.toReal(new Date(due)) });
+      jobs.push({ task: 'dispatch', payload: { attemptRefs }, runAt: clock.toReal(new Date(due)) });
     }
     const expiries = batch.flatMap((a) => (a.expiresAt ? [a.expiresAt.getTime()] : []));
     if (expiries.length > 0) {
       const runAt = clock.toReal(new Date(Math.min(...expiries)));
-      jobs.push({ task: 'expire', payload: { attemptRefs: batch.map((a) => a.id) } satisfies AttemptBatchPayload, runAt });
+      jobs.push({ task: 'expire', payload: { attemptRefs: batch.map((a) => a.id) }, runAt });
     }
   }
   return jobs;

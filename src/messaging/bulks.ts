@@ -8,7 +8,7 @@ import { enqueue } from '../jobs/queue.js';
 import { dispatchJobs, moveAttempts } from './attempts.js';
 import { NotFoundError, ValidationError } from './errors.js';
 import { MAX_SCHEDULE_AHEAD_MS } from './rules.js';
-import type { StatusUpdates } from './status-updates.js';
+import type { OutcomeWriter } from './outcomes.js';
 
 export type BulkCounters = Record<StatusGroup, number> & { total: number };
 
@@ -27,7 +27,7 @@ const OPEN_GROUPS: StatusGroup[] = ['ACCEPTED', 'PENDING'];
 export class BulkService {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly statusUpdates: StatusUpdates,
+    private readonly outcomes: OutcomeWriter,
     private readonly bus: EventBus,
     private readonly clock: Clock,
   ) {}
@@ -89,7 +89,7 @@ export class BulkService {
       .orderBy('id')
       .execute();
     for (let i = 0; i < queued.length; i += 500) {
-      await this.statusUpdates.applyOutcomes(
+      await this.outcomes.apply(
         queued.slice(i, i + 500).map((a) => ({
           attemptRef: a.id,
           outcome: { status: STATUS.REJECTED_CANCELED, error: null, source: 'cancel' as const },

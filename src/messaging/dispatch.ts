@@ -3,16 +3,17 @@ import { sql } from 'kysely';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { isInsideWindow, nextWindowOpening } from '../domain/delivery-window.js';
+import { decideRetry } from '../domain/failover.js';
 import { ERROR, STATUS } from '../domain/status.js';
 import type { AttemptRow, BulkOptions, Database } from '../db/schema.js';
 import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
-import { enqueue } from '../jobs/queue.js';
+import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
-import { dispatchJobs, moveAttempts, type AttemptBatchPayload } from './attempts.js';
+import { dispatchJobs, moveAttempts } from './attempts.js';
 import type { StatusPoller } from './polling.js';
-import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
+import type { AttemptOutcome, OutcomeWriter } from './outcomes.js';
 
 const SPEED_LIMIT_MARGIN = 1.02;
 
@@ -35,7 +36,7 @@ export class Dispatcher {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly providers: ProviderRegistry,
-    private readonly statusUpdates: StatusUpdates,
+    private readonly outcomes: OutcomeWriter,
     private readonly poller: StatusPoller,
     private readonly logger: Logger,
     private readonly clock: Clock,
@@ -74,7 +75,7 @@ export class Dispatcher {
         });
       }
     }
-    await this.statusUpdates.applyOutcomes(outcomes);
+    await this.outcomes.apply(outcomes);
     await this.scheduleRetries(retries);
     // Only Viber statuses can be asked for; SMS ones arrive by callback (or the attempt expires).
     const polled = results.filter(
@@ -136,7 +137,7 @@ export class Dispatcher {
       }
       return { claimed: sendNow.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1 })), canceled };
     });
-    await this.statusUpdates.applyOutcomes(
+    await this.outcomes.apply(
       canceled.map((attemptRef) => ({ attemptRef, outcome: { status: STATUS.REJECTED_CANCELED, error: null, source: 'cancel' as const } })),
     );
     return claimed;
@@ -223,12 +224,12 @@ export class Dispatcher {
    * past that the attempt ends EXPIRED and the flow moves on.
    */
   private async scheduleRetries(retries: Array<{ attempt: Claimed; error: TransientProviderError }>): Promise<void> {
-    const now = this.clock.now().getTime();
+    const now = this.clock.now();
     const giveUp: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
     for (const { attempt, error } of retries) {
       const delay = error.retryAfterMs ?? retryDelayMs(attempt.tries, { baseMs: this.options.retryBaseMs });
-      const runAt = new Date(now + delay);
-      if (attempt.expiresAt && runAt >= attempt.expiresAt) {
+      const decision = decideRetry({ now, delayMs: delay, expiresAt: attempt.expiresAt });
+      if (decision.kind === 'give-up') {
         giveUp.push({
           attemptRef: attempt.id,
           outcome: { status: STATUS.EXPIRED_EXPIRED, error: ERROR.EC_PROVIDER_UNAVAILABLE, source: 'dispatch' },
@@ -239,15 +240,15 @@ export class Dispatcher {
       await this.db.transaction().execute(async (trx) => {
         const requeued = await trx
           .updateTable('attempt')
-          .set({ dispatchState: 'QUEUED', notBefore: runAt, updatedAt: this.clock.now() })
+          .set({ dispatchState: 'QUEUED', notBefore: decision.at, updatedAt: this.clock.now() })
           .where('id', '=', attempt.id)
           .where('dispatchState', '=', 'SENDING')
           .returning('id')
           .executeTakeFirst();
-        if (requeued) await enqueue(trx, [{ task: 'dispatch', payload: { attemptRefs: [attempt.id] } satisfies AttemptBatchPayload, runAt: this.clock.toReal(runAt) }]);
+        if (requeued) await enqueue(trx, [{ task: 'dispatch', payload: { attemptRefs: [attempt.id] }, runAt: this.clock.toReal(decision.at) }]);
       });
     }
-    await this.statusUpdates.applyOutcomes(giveUp);
+    await this.outcomes.apply(giveUp);
   }
 }
 
@@ -267,6 +268,11 @@ function outboundMessage(attempt: Claimed): OutboundMessage | null {
     callbackData: attempt.callbackData,
     viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
   };
+}
+
+/** The job that runs a dispatch batch. */
+export function dispatchTask(dispatcher: Dispatcher): TaskDefinition {
+  return defineTask('dispatch', (p) => dispatcher.dispatch(p.attemptRefs));
 }
 
 function asError(err: unknown): Error {

@@ -1,9 +1,14 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
+import { filter as keep, map, pipe } from 'graphql-yoga';
 import type { Database, InboundMessageRow, ViberSubscriberRow } from '../db/schema.js';
+import type { EventBus, InboundPayload } from '../events/bus.js';
+import type { ProviderReport } from '../providers/types.js';
+import { findAttemptId, type ReportOrigin } from './attempt-lookup.js';
 import { NotFoundError, parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
+import { recordSubscriber } from './viber-subscribers.js';
 
 const filterSchema = z
   .object({
@@ -22,7 +27,19 @@ function fromVariants(from: string): string[] {
 }
 
 export class InboundService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Inbound messages as they arrive, narrowed by channel and sender. */
+  received(accountId: string, filter: { channel?: string | null; from?: string | null } | null | undefined): AsyncIterable<InboundMessageRow> {
+    return pipe(
+      this.bus.inbound(accountId),
+      keep((e: InboundPayload) => this.matches(e.inbound, filter ?? {})),
+      map((e: InboundPayload) => e.inbound),
+    );
+  }
 
   async list(accountId: string, rawFilter: InboundFilter, args: PageArgs): Promise<Page<InboundMessageRow>> {
     const filter = parseInput(filterSchema, rawFilter, ['filter']) ?? {};
@@ -58,4 +75,41 @@ export class InboundService {
     if (subscribed != null) q = q.where('subscribed', '=', subscribed);
     return q.orderBy('lastSeenAt', 'desc').limit(10_000).execute();
   }
+}
+
+/**
+ * Stores an inbound message inside the caller's transaction: in the account of the connection that
+ * received it, or of the message it answers. Returns the stored row; undefined when it was stored before
+ * (providers retry callbacks, and the same message is stored and published once); null when no account
+ * can be told which it belongs to.
+ */
+export async function recordInbound(
+  trx: Kysely<Database>,
+  report: Extract<ProviderReport, { kind: 'inbound' }>,
+  origin: ReportOrigin,
+): Promise<InboundMessageRow | undefined | null> {
+  const pairedRef = report.replyTo ? await findAttemptId(trx, report.replyTo, origin) : null;
+  const paired = pairedRef
+    ? await trx.selectFrom('attempt').select(['accountId', 'messageRef']).where('id', '=', pairedRef).executeTakeFirst()
+    : undefined;
+  const accountId = origin.connection?.accountId ?? paired?.accountId;
+  if (!accountId) return null;
+  if (origin.connection && report.viberUser) await recordSubscriber(trx, origin.connection.id, report.viberUser, null, report.receivedAt, true, false);
+  return trx
+    .insertInto('inboundMessage')
+    .values({
+      accountId,
+      provider: report.provider,
+      channel: report.channel,
+      providerMessageId: report.providerMessageId,
+      fromAddress: report.from,
+      toAddress: report.to,
+      content: JSON.stringify(report.content),
+      pairedMessageRef: paired && paired.accountId === accountId ? paired.messageRef : null,
+      connectionId: origin.connection?.id ?? null,
+      receivedAt: report.receivedAt,
+    })
+    .onConflict((oc) => oc.columns(['accountId', 'provider', 'providerMessageId']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
 }

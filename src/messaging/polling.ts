@@ -2,16 +2,12 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { isFinal } from '../domain/status.js';
 import type { Database } from '../db/schema.js';
-import { enqueue, type JobSpec } from '../jobs/queue.js';
+import { defineTask, enqueue, type JobSpec, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError } from '../providers/types.js';
 import type { ConnectionService } from './connections.js';
-import type { StatusUpdates } from './status-updates.js';
-
-export interface PollPayload {
-  attemptRef: string;
-}
+import type { ReportIntake } from './report-intake.js';
 
 /**
  * Asks providers that report status on request (DecisionTelecom's `receive-viber`) about attempts still
@@ -23,14 +19,14 @@ export class StatusPoller {
     private readonly db: Kysely<Database>,
     private readonly providers: ProviderRegistry,
     private readonly connections: ConnectionService,
-    private readonly statusUpdates: StatusUpdates,
+    private readonly reportIntake: ReportIntake,
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
   ) {}
 
   jobFor(attemptRef: string): JobSpec {
-    return { task: 'poll', payload: { attemptRef } satisfies PollPayload, runAt: this.clock.toReal(new Date(this.clock.now().getTime() + this.intervalMs)) };
+    return { task: 'poll', payload: { attemptRef }, runAt: this.clock.toReal(new Date(this.clock.now().getTime() + this.intervalMs)) };
   }
 
   async poll(attemptRef: string): Promise<void> {
@@ -41,7 +37,7 @@ export class StatusPoller {
     if (!adapter?.poll || !connection) return;
     try {
       const reports = await adapter.poll({ attemptId: attempt.attemptId, providerMessageId: attempt.providerMessageId, channel: attempt.channel });
-      if (reports.length > 0) await this.statusUpdates.applyReports(reports, { connection });
+      if (reports.length > 0) await this.reportIntake.applyReports(reports, { connection });
     } catch (err) {
       if (!(err instanceof TransientProviderError)) throw err;
       this.logger.info({ attemptId: attempt.attemptId, reason: err.message }, 'status poll failed; will ask again');
@@ -51,4 +47,9 @@ export class StatusPoller {
       await enqueue(this.db, [this.jobFor(attemptRef)]);
     }
   }
+}
+
+/** The job that asks a provider for an attempt's status. */
+export function pollTask(poller: StatusPoller): TaskDefinition {
+  return defineTask('poll', (p) => poller.poll(p.attemptRef));
 }

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
-import type { AttemptBatchPayload } from './attempts.js';
 import { KeyedSlots } from './keyed-slots.js';
 
 export interface ProviderGateOptions {
@@ -56,7 +55,7 @@ export class ProviderGate {
       const retryMs = this.options.busyRetryMs ?? 250;
       const delay = retryMs + Math.floor((Math.random() * retryMs) / 2);
       this.logger.debug({ connections: keys, attempts: attemptRefs.length, delayMs: delay }, 'provider connection busy; dispatch rescheduled');
-      await enqueue(this.db, [{ task: 'dispatch', payload: { attemptRefs } satisfies AttemptBatchPayload, runAt: new Date(Date.now() + delay) }]);
+      await enqueue(this.db, [{ task: 'dispatch', payload: { attemptRefs }, runAt: new Date(Date.now() + delay) }]);
       return;
     }
     try {

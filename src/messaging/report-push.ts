@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { AttemptRow, Database, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
-import { enqueue } from '../jobs/queue.js';
+import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 
 export interface ReportPushOptions {
@@ -12,10 +12,6 @@ export interface ReportPushOptions {
   /** Failed pushes are retried for at least this long (24 h and then some). */
   giveUpAfterMs: number;
   timeoutMs: number;
-}
-
-export interface PushReportPayload {
-  deliveryRef: string;
 }
 
 export const SIGNATURE_HEADER = 'X-Omnigate-Signature';
@@ -85,7 +81,7 @@ export class ReportPush {
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await enqueue(trx, [{ task: 'push-report', payload: { deliveryRef: delivery.id } satisfies PushReportPayload }]);
+    await enqueue(trx, [{ task: 'push-report', payload: { deliveryRef: delivery.id } }]);
   }
 
   private async defaultUrl(trx: Kysely<Database>, accountId: string): Promise<string | null> {
@@ -150,7 +146,7 @@ export class ReportPush {
         return;
       }
       await trx.updateTable('reportDelivery').set({ tries, nextTryAt: next }).where('id', '=', deliveryRef).execute();
-      await enqueue(trx, [{ task: 'push-report', payload: { deliveryRef } satisfies PushReportPayload, runAt: this.clock.toReal(next) }]);
+      await enqueue(trx, [{ task: 'push-report', payload: { deliveryRef }, runAt: this.clock.toReal(next) }]);
     });
   }
 
@@ -163,4 +159,9 @@ export class ReportPush {
     const rows = await this.db.selectFrom('reportDeliveryTry').selectAll().where('deliveryRef', 'in', [...deliveryRefs]).orderBy('id').execute();
     return deliveryRefs.map((ref) => rows.filter((r) => r.deliveryRef === ref));
   }
+}
+
+/** The job that pushes one delivery report to the account's webhook. */
+export function pushReportTask(reportPush: ReportPush): TaskDefinition {
+  return defineTask('push-report', (p) => reportPush.deliver(p.deliveryRef));
 }

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
 import { normalisePhoneNumber } from '../domain/phone-number.js';
 import { STATUS_GROUPS } from '../domain/status.js';
+import { filter as keep, pipe } from 'graphql-yoga';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
+import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import { parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 
@@ -33,7 +35,23 @@ export type MessageFilter = z.input<typeof filterSchema>;
 
 /** Delivery reports: what clients read back about their messages, always within their own account. */
 export class ReportService {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** Live status changes of the account's messages, narrowed to a bulk, a message or a destination. */
+  statusChanges(accountId: string, filter: { bulkId?: string | null; messageId?: string | null; to?: string | null } | null | undefined): AsyncIterable<MessageStatusPayload> {
+    const to = filter?.to ? `+${filter.to.replace(/^\+/, '')}` : null;
+    return pipe(
+      this.bus.messageStatus(accountId),
+      keep((e: MessageStatusPayload) =>
+        (!filter?.bulkId || e.message.bulkId === filter.bulkId) &&
+        (!filter?.messageId || e.message.messageId === filter.messageId) &&
+        (!to || e.message.toNumber === to || e.message.toViberUserId === filter?.to),
+      ),
+    );
+  }
 
   async message(accountId: string, messageId: string): Promise<MessageRow | null> {
     const row = await this.db

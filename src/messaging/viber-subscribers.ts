@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import type { ViberUser } from '../providers/types.js';
+import type { ProviderReport, ViberUser } from '../providers/types.js';
 
 /** The Viber bot subscriber registry: Viber has no API to list subscribers, so we keep our own. */
 export async function recordSubscriber(
@@ -41,4 +41,14 @@ export async function recordSubscriber(
       }),
     )
     .execute();
+}
+
+/** A subscribed / unsubscribed / conversation_started callback, as the registry records it. */
+export async function recordSubscriberEvent(
+  trx: Kysely<Database>,
+  connectionId: string,
+  report: Extract<ProviderReport, { kind: 'subscriber' }>,
+): Promise<void> {
+  const subscribed = report.event === 'subscribed' ? true : report.event === 'unsubscribed' ? false : report.subscribed;
+  await recordSubscriber(trx, connectionId, report.user, subscribed, report.at, report.event !== 'unsubscribed', report.event === 'unsubscribed');
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
-import { UnknownAttemptError } from '../messaging/status-updates.js';
+import { UnknownAttemptError } from '../messaging/report-intake.js';
 import { createCallbackParser, WEBHOOK_SLUG } from '../providers/connection-adapters.js';
 import { CallbackAuthError, MalformedCallbackError } from '../providers/types.js';
 import type { Services } from '../services.js';
@@ -71,7 +71,7 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, s
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   try {
     const reports = createCallbackParser(connection).parse({ subPath, headers, query: url.searchParams, rawBody });
-    await services.statusUpdates.submitReports(reports, { connection });
+    await services.reportIntake.submitReports(reports, { connection });
     return reply(res, 200, { status: 'ok' });
   } catch (err) {
     if (err instanceof CallbackAuthError) return reply(res, 401, { error: 'callback authentication failed' });

@@ -1,0 +1,19 @@
+import { z } from 'zod';
+
+/** bigserial row ids travel as decimal strings (they may not fit a JS number). */
+const rowRef = z.string().regex(/^\d+$/);
+const attemptBatch = z.object({ attemptRefs: z.array(rowRef).min(1) });
+
+/**
+ * Every job's payload, declared once: the schema checks what a job carries when it runs, and its type is
+ * what enqueue accepts, so a producer and its task cannot drift apart.
+ */
+export const JOB_PAYLOADS = {
+  dispatch: attemptBatch,
+  expire: attemptBatch,
+  poll: z.object({ attemptRef: rowRef }),
+  'push-report': z.object({ deliveryRef: rowRef }),
+} as const;
+
+export type TaskName = keyof typeof JOB_PAYLOADS;
+export type JobPayload<T extends TaskName> = z.infer<(typeof JOB_PAYLOADS)[T]>;
