@@ -12,8 +12,9 @@ import { isConnectionLoss } from '../db/connection-errors.js';
  * These statements are single, idempotent statements outside any transaction (delete the job; or unlock
  * it with its error where it is still locked by this pool), so running one again on a fresh connection
  * is safe. This wraps the application pool for graphile-worker: a statement of those kinds that fails by
- * connection loss is run again, with backoff, until the database answers. Every other statement behaves
- * as before (graphile-worker already retries taking a job, and reconnects its LISTEN client).
+ * connection loss, or finds no connection to run on, is run again, with backoff, until the database
+ * answers. Every other statement behaves as before (graphile-worker already retries taking a job, and
+ * reconnects its LISTEN client).
  *
  * The statements are recognised by the names graphile-worker gives its prepared statements. Should a
  * version rename them, nothing is retried: the fault tests (test/integration/faults/database-*.test.ts)
@@ -45,21 +46,35 @@ export function jobBookkeepingPool(pool: pg.Pool, logger: Logger, options: { ret
     }
   };
 
+  const isBookkeeping = (config: unknown): config is pg.QueryConfig => {
+    const name = typeof config === 'object' && config !== null ? (config as pg.QueryConfig).name : undefined;
+    return typeof name === 'string' && IDEMPOTENT_STATEMENTS.test(name);
+  };
+
   const resilientClient = (client: pg.PoolClient): pg.PoolClient =>
     new Proxy(client, {
       get(target, prop, receiver) {
         if (prop !== 'query') return Reflect.get(target, prop, receiver) as unknown;
         return (config: unknown, ...rest: unknown[]) => {
           const result = (target.query as (...args: unknown[]) => unknown)(config, ...rest);
-          const name = typeof config === 'object' && config !== null ? (config as pg.QueryConfig).name : undefined;
-          if (!name || !IDEMPOTENT_STATEMENTS.test(name) || !(result instanceof Promise)) return result;
+          if (!isBookkeeping(config) || !(result instanceof Promise)) return result;
           return (result as Promise<pg.QueryResult>).catch((err: unknown) => {
             if (!isConnectionLoss(err)) throw err;
-            return rerun(config as pg.QueryConfig, err);
+            return rerun(config, err);
           });
         };
       },
     });
+
+  /**
+   * What a caller gets when no connection could be made (the server is restarting): bookkeeping
+   * statements wait for the database; anything else fails with the connection error, as before.
+   */
+  const unconnectedClient = (connectError: unknown): pg.PoolClient =>
+    ({
+      query: (config: unknown) => (isBookkeeping(config) ? rerun(config, connectError) : Promise.reject(connectError)),
+      release: () => undefined,
+    }) as unknown as pg.PoolClient;
 
   return new Proxy(pool, {
     get(target, prop, receiver) {
@@ -67,7 +82,10 @@ export function jobBookkeepingPool(pool: pg.Pool, logger: Logger, options: { ret
       return (callback?: (...args: unknown[]) => void) => {
         // The callback form is graphile-worker's LISTEN client, which handles its own errors and reconnects.
         if (callback) return target.connect(callback as never);
-        return target.connect().then(resilientClient);
+        return target.connect().then(resilientClient, (err: unknown) => {
+          if (!isConnectionLoss(err)) throw err;
+          return unconnectedClient(err);
+        });
       };
     },
   });

@@ -31,6 +31,7 @@ describe.each(TRANSPORTS)('every database backend of the service terminated mid-
     cleanup.push(() => database.drop());
     const { serverUrl } = inject('postgres');
     const killed: number[] = [];
+    let redisKilled = 0;
 
     const result = await runDatabaseFaultScenario(
       {
@@ -42,7 +43,7 @@ describe.each(TRANSPORTS)('every database backend of the service terminated mid-
           for (let round = 0; round < ROUNDS; round++) {
             killed.push(await terminateBackends(serverUrl, database.name));
             // With Redis, its connections go too: the subscriber must come back and subscribe again.
-            if (redisUrl && round === 0) killed.push(await killRedisClients(redisUrl, database.name));
+            if (redisUrl && round === 0) redisKilled = await killRedisClients(redisUrl, database.name);
             await sleep(ROUND_GAP_MS);
           }
         },
@@ -50,10 +51,13 @@ describe.each(TRANSPORTS)('every database backend of the service terminated mid-
       cleanup,
     );
 
-    // Each round found the service's connections (pool, worker, event listener) to kill.
-    expect(killed.every((n) => n > 0), `connections killed per round: ${killed.join(', ')}`).toBe(true);
+    // The first round found the service's connections (pool, worker, event listener); later rounds found
+    // the ones it had opened again since (a round may fall before any were).
+    expect(killed[0], 'connections killed by the first round').toBeGreaterThan(5);
+    expect(killed.slice(1).reduce((a, b) => a + b, 0), `connections killed per round: ${killed.join(', ')}`).toBeGreaterThan(0);
+    if (redisUrl) expect(redisKilled, 'Redis connections killed (publisher, subscriber)').toBe(2);
     console.info(
-      `[terminate] killed per round ${killed.join(', ')}; ready again ${result.readyAgainMs} ms after the last round; ` +
+      `[terminate] killed per round ${killed.join(', ')}${redisUrl ? ` and ${redisKilled} Redis connections` : ''}; ready again ${result.readyAgainMs} ms after the last round; ` +
         `service error lines: ${result.errorLines.length}`,
     );
   }, 60_000);
