@@ -108,6 +108,8 @@ export async function runDatabaseFaultScenario(options: ScenarioOptions, cleanup
   const onWire = () => fake.requests.map(wireRequest).reduce((n, w) => n + w.to.length, 0);
   await waitFor(onWire, (n) => n >= Math.min(100, options.destinations / 4), 20_000, 5);
   const readyz = async () => {
+    const gone = died();
+    if (gone) throw new Error(gone);
     const res = await fetch(`${service.url}/readyz`, { signal: AbortSignal.timeout(5_000) });
     const text = await res.text();
     let body: { status: string; reasons?: string[] } | null = null;
