@@ -22,12 +22,15 @@ describe('one provider connection hangs', () => {
   let app: TestApp & { dropDatabase(): Promise<void> };
   const hung = new FakeInfobip({ apiKey: 'hung-infobip-key' });
   const healthy = new FakeInfobip({ apiKey: 'healthy-infobip-key' });
+  const alsoHung = new FakeInfobip({ apiKey: 'also-hung-infobip-key' });
   let secondKey: string;
 
   beforeAll(async () => {
     await hung.start();
     await healthy.start();
+    await alsoHung.start();
     hung.setDefaultOutcome({ hangMs: Infinity });
+    alsoHung.setDefaultOutcome({ hangMs: Infinity });
     app = await startTestApp();
     await configureInfobip(app.graphqlUrl, app.apiKey, hung, 'Hung Infobip');
     secondKey = (await app.services.accounts.createApiKey('second account')).apiKey;
@@ -36,10 +39,25 @@ describe('one provider connection hangs', () => {
   afterAll(async () => {
     // The hung requests end with the fake (their sockets are destroyed), so the worker can stop promptly.
     await hung.stop();
+    await alsoHung.stop();
     await app?.stop();
     await app?.dropDatabase();
     await healthy.stop();
   });
+
+  async function expiringSend(apiKey: string, to: string): Promise<string> {
+    return send(apiKey, to, { validityPeriod: { amount: 2, timeUnit: 'SECONDS' }, smsFailover: { from: 'Omnishop', text: 'Hello by SMS' } });
+  }
+
+  /** The message's Viber attempt once it has EXPIRED, and how long after its expiry was due that was recorded. */
+  async function viberExpiry(apiKey: string, messageId: string): Promise<{ attempt: FaultsAttempt; lateMs: number }> {
+    const expired = async () => {
+      const message = (await query(app.graphqlUrl, FaultsMessage, { messageId }, apiKey)).message;
+      return message?.attempts.find((a) => a.channel === 'VIBER' && a.status.groupName === 'EXPIRED') ?? null;
+    };
+    const attempt = (await waitFor(expired, (a) => a !== null, 15_000, 50)) as FaultsAttempt;
+    return { attempt, lateMs: Date.parse(attempt.doneAt!) - Date.parse(attempt.expiresAt!) };
+  }
 
   async function send(apiKey: string, to: string, extra: Record<string, unknown> = {}): Promise<string> {
     const res = await query(
@@ -65,20 +83,12 @@ describe('one provider connection hangs', () => {
     const plain = swissMobile(500);
     const expiring = swissMobile(501);
     await send(secondKey, plain);
-    const expiringId = await send(secondKey, expiring, {
-      validityPeriod: { amount: 2, timeUnit: 'SECONDS' },
-      smsFailover: { from: 'Omnishop', text: 'Hello by SMS' },
-    });
+    const expiringId = await expiringSend(secondKey, expiring);
 
     await waitFor(() => requestsFor(healthy, digitsOf(plain)).length, (n) => n === 1, 10_000, 20);
     const sendDelay = requestsFor(healthy, digitsOf(plain))[0]!.at - sentAt;
 
-    const viberExpiredWithin = async () => {
-      const message = (await query(app.graphqlUrl, FaultsMessage, { messageId: expiringId }, secondKey)).message;
-      return message?.attempts.find((a) => a.channel === 'VIBER' && a.status.groupName === 'EXPIRED') ?? null;
-    };
-    const viber = (await waitFor(viberExpiredWithin, (a) => a !== null, 15_000, 50)) as FaultsAttempt;
-    const expiryLate = Date.parse(viber.doneAt!) - Date.parse(viber.expiresAt!);
+    const { attempt: viber, lateMs: expiryLate } = await viberExpiry(secondKey, expiringId);
     await waitFor(() => requestsFor(healthy, digitsOf(expiring), 'SMS').length, (n) => n === 1, 15_000, 20);
     const failoverLate = requestsFor(healthy, digitsOf(expiring), 'SMS')[0]!.at - Date.parse(viber.expiresAt!);
 
@@ -92,5 +102,18 @@ describe('one provider connection hangs', () => {
     // The hung connection kept some slots, never all of them.
     expect(hungOnWire).toBeLessThan(16);
     healthy.assertNoViolations();
+  }, 60_000);
+
+  it('still expires on time when a second connection hangs too and every dispatch slot is held', async () => {
+    const thirdKey = (await app.services.accounts.createApiKey('third account')).apiKey;
+    await configureInfobip(app.graphqlUrl, thirdKey, alsoHung, 'Also hung Infobip');
+    await Promise.all(Array.from({ length: HUNG_SENDS }, (_, i) => send(thirdKey, swissMobile(200 + i))));
+    // The first connection still holds its slots (its requests time out only after 30 s); this one takes the rest.
+    await waitFor(() => hung.requests.length + alsoHung.requests.length, (n) => n >= 16, 10_000, 20);
+
+    const expiringId = await expiringSend(secondKey, swissMobile(502));
+    const { lateMs } = await viberExpiry(secondKey, expiringId);
+    console.info(`[hang] two hung connections hold ${hung.requests.length} + ${alsoHung.requests.length} requests; expiry recorded ${lateMs} ms after due`);
+    expect(lateMs, 'expiry (ms after due) with every dispatch slot held').toBeLessThan(EXPIRY_BOUND_MS);
   }, 60_000);
 });
