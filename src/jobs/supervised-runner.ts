@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { run, type Runner, type TaskList, type WorkerEvents, Logger as WorkerLogger } from 'graphile-worker';
+import { run, type Runner, type RunnerOptions, type TaskList, type WorkerEvents, Logger as WorkerLogger } from 'graphile-worker';
 import type pg from 'pg';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { Logger } from '../logger.js';
@@ -32,6 +32,8 @@ export class SupervisedRunner {
     private readonly pool: pg.Pool,
     private readonly spec: RunnerSpec,
     private readonly logger: Logger,
+    /** graphile-worker's `run`; replaceable so the supervision itself can be tested without a dying runner. */
+    private readonly startRunner: (options: RunnerOptions) => Promise<Runner> = run,
   ) {}
 
   /** The first start fails loudly: a service whose worker cannot start should not report itself up. */
@@ -56,7 +58,7 @@ export class SupervisedRunner {
     const events = new EventEmitter() as WorkerEvents;
     let poolId: string | null = null;
     events.on('pool:create', ({ workerPool }) => (poolId = workerPool.id));
-    const runner = await run({
+    const runner = await this.startRunner({
       pgPool: this.pool,
       taskList: this.spec.taskList,
       concurrency: this.spec.concurrency,
