@@ -117,7 +117,7 @@ export class PostgresListener {
     this.downSince ??= new Date();
     this.lastError = reason;
     this.failures += 1;
-    const delay = retryDelayMs(this.failures, { baseMs: this.options.backoffMs ?? 200, maxMs: this.options.maxBackoffMs ?? 5_000 });
+    const delay = retryDelayMs(this.failures, { baseMs: this.options.backoffMs ?? 200, maxMs: this.options.maxBackoffMs ?? 2_000 });
     if (this.failures === 1) this.logger.error({ error: reason }, 'event listener connection lost; reconnecting');
     else this.logger.warn({ error: reason, attempt: this.failures, delayMs: delay }, 'event listener still disconnected');
     this.reconnectTimer = setTimeout(() => {

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { Logger } from '../logger.js';
 import { isConnectionLoss } from '../db/connection-errors.js';
@@ -35,13 +35,21 @@ export function jobBookkeepingPool(pool: pg.Pool, logger: Logger, options: { ret
       const delay = retryDelayMs(attempt, { baseMs: options.retryBaseMs ?? 100, maxMs: options.retryMaxMs ?? 5_000 });
       if (attempt === 1) logger.warn({ statement: config.name, error: String(lastError) }, 'job outcome not recorded (database connection lost); retrying');
       await new Promise((resolve) => setTimeout(resolve, delay));
+      // A connection of its own, outside the pool: the caller still holds its dead pool client until this
+      // returns, and retries holding every pool slot while waiting for another would never finish.
+      const client = new pg.Client(pool.options);
+      client.on('error', () => undefined);
       try {
-        const result = await pool.query(config);
+        await client.connect();
+        // Unnamed: preparing it on a connection used once gains nothing.
+        const result = await client.query({ text: config.text, values: config.values });
         logger.info({ statement: config.name, attempts: attempt + 1 }, 'job outcome recorded after reconnecting');
         return result;
       } catch (err) {
         if (!isConnectionLoss(err)) throw err;
         lastError = err;
+      } finally {
+        await client.end().catch(() => undefined);
       }
     }
   };
