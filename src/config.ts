@@ -9,6 +9,14 @@ const boolFromEnv = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const ConfigSchema = z.object({
+  /** `production` turns on the production defaults below (no embedded database unless asked for). */
+  NODE_ENV: z.string().default('development'),
+  /**
+   * Start an embedded PostgreSQL when DATABASE_URL is unset. On by default in development; in production a
+   * missing DATABASE_URL is a start-up error unless this is set explicitly, so a mistyped deployment never
+   * quietly keeps its data in a folder inside the container.
+   */
+  EMBEDDED_DATABASE: boolFromEnv.optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().default('0.0.0.0'),
   /** The URL providers reach this service at; webhook URLs shown for each connection are built from it. */
@@ -72,5 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
-  return parsed.data;
+  const config = parsed.data;
+  if (!config.DATABASE_URL && config.EMBEDDED_DATABASE === undefined && config.NODE_ENV === 'production') {
+    throw new Error('NODE_ENV=production needs DATABASE_URL (or EMBEDDED_DATABASE=true to run the embedded PostgreSQL on purpose).');
+  }
+  if (!config.DATABASE_URL && config.EMBEDDED_DATABASE === false) {
+    throw new Error('EMBEDDED_DATABASE=false needs DATABASE_URL: set it to your PostgreSQL server.');
+  }
+  return config;
 }

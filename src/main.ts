@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { startApp } from './app.js';
 import { loadConfig } from './config.js';
@@ -6,10 +7,33 @@ import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
 import { AccountService } from './messaging/accounts.js';
 
-const USAGE = `Usage:
-  omnigate start                               serve the API (and run the worker unless WORKER_ENABLED=false)
-  omnigate migrate                             apply database migrations and exit
-  omnigate api-key create --account NAME       create an API key (and the account, if new)`;
+const USAGE = `Usage: omnigate <command> [options]
+
+Commands:
+  start                           serve the API (and run the worker unless WORKER_ENABLED=false)
+  migrate                         apply database migrations and exit
+  api-key create --account NAME   create an API key (and the account, if new)
+
+Options:
+  -h, --help                      show this help (or a command's: omnigate start --help)
+
+Configuration comes from environment variables (see the README's configuration table).`;
+
+const COMMAND_HELP: Record<string, string> = {
+  start: `Usage: omnigate start
+
+Serves GraphQL over HTTP and WebSocket on PORT (default 4000), with GraphiQL at /graphql, health at
+/healthz and /readyz, provider webhooks under /webhooks/. Without DATABASE_URL an embedded PostgreSQL is
+started in DATA_DIR (not in production unless EMBEDDED_DATABASE=true). The first start on an empty
+database creates the default account and prints its API key once. SIGINT or SIGTERM stops it gracefully.`,
+  migrate: `Usage: omnigate migrate
+
+Applies the database migrations (the application's and the job queue's) and exits. Safe to run while
+other instances are serving.`,
+  'api-key': `Usage: omnigate api-key create --account NAME
+
+Creates an API key for the account NAME (creating the account if it is new) and prints it once.`,
+};
 
 function printKey(apiKey: string, account: string, graphqlUrl?: string): void {
   const lines = [
@@ -31,6 +55,12 @@ async function main(): Promise<void> {
   // `npm start -- api-key create …` arrives as `start api-key create …`: the npm script names `start`.
   if (args[0] === 'start' && (args[1] === 'api-key' || args[1] === 'migrate')) args.shift();
   const [command, ...rest] = args;
+  // Help is answered before any configuration is read or anything is started.
+  if (args.includes('--help') || args.includes('-h') || command === 'help') {
+    const topic = command === 'help' ? rest[0] : command;
+    process.stdout.write(`${(topic && COMMAND_HELP[topic]) || USAGE}\n`);
+    return;
+  }
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
 
@@ -80,6 +110,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
+      if (command) process.stderr.write(`Unknown command: ${command}\n\n`);
       process.stderr.write(`${USAGE}\n`);
       process.exitCode = command ? 2 : 0;
   }

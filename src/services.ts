@@ -19,7 +19,6 @@ import { OutcomeWriter } from './messaging/outcomes.js';
 import { ReportIntake, UnknownAttemptError } from './messaging/report-intake.js';
 import type { TaskDefinition } from './jobs/queue.js';
 import { ProviderRegistry } from './providers/registry.js';
-import { SimulatorProvider } from './providers/simulator/simulator.js';
 
 export interface Services {
   accounts: AccountService;
@@ -42,7 +41,7 @@ export interface Services {
   bus: EventBus;
   /** The worker's tasks, each beside the service it calls. */
   tasks: TaskDefinition[];
-  /** Stops in-process timers (the simulator's pending reports). */
+  /** Stops in-process timers (the built-in provider's pending reports). */
   close(): void;
 }
 
@@ -60,20 +59,19 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   const outcomes = new OutcomeWriter(db, bus, clock, reportPush);
   const reportIntake = new ReportIntake(db, bus, logger, outcomes);
   const expiry = new ExpiryService(db, outcomes, clock);
-  const simulator = new SimulatorProvider(
+  const connections = new ConnectionService(db, publicUrl);
+  const providers = new ProviderRegistry(
     {
-      deliveryDelayMs: config.SIMULATOR_DELIVERY_DELAY_MS,
-      seenDelayMs: config.SIMULATOR_SEEN_DELAY_MS,
-      replyDelayMs: config.SIMULATOR_REPLY_DELAY_MS,
+      config,
+      reports: (report) => reportIntake.submitReports([report]),
+      onReportError: (err) =>
+        err instanceof UnknownAttemptError
+          ? logger.warn({ err }, 'the built-in provider reported on an unknown attempt')
+          : logger.error({ err }, 'a report of the built-in provider failed'),
     },
-    (report) => reportIntake.submitReports([report]),
-    (err) =>
-      err instanceof UnknownAttemptError
-        ? logger.warn({ err }, 'simulator report for an unknown attempt')
-        : logger.error({ err }, 'simulator report failed'),
+    (id) => connections.byId(id),
+    (connection) => connections.webhookBase(connection),
   );
-  const connections = new ConnectionService(db);
-  const providers = new ProviderRegistry(simulator, (id) => connections.byId(id), publicUrl);
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
   const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS });
@@ -96,6 +94,6 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     poller,
     bus,
     tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush)],
-    close: () => simulator.close(),
+    close: () => providers.close(),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The one status model every provider is mapped to: Infobip's groups and names (see
- * shared/reference/provider-wire-notes.md §B7). Provider adapters translate their own codes into these
+ * docs/providers.md, Status model). Provider adapters translate their own codes into these
  * entries; nothing else invents statuses.
  */
 export const STATUS_GROUPS = ['ACCEPTED', 'PENDING', 'UNDELIVERABLE', 'DELIVERED', 'EXPIRED', 'REJECTED'] as const;

@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
  */
 export type ApiServices = Pick<
   Services,
-  'accounts' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush' | 'providers' | 'publicUrl'
+  'accounts' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush'
 >;
 
 /** What every resolver gets: the caller's account (authentication already happened) and the services. */

@@ -1,10 +1,7 @@
 import type { ProviderConnectionRow, ViberSubscriberRow } from '../db/schema.js';
-import { webhookBase, webhookUrls } from '../providers/connection-adapters.js';
-import { ViberBotAdapter } from '../providers/viber-bot/adapter.js';
 import { builder } from './builder.js';
 import { MUTATION_ERRORS } from './errors.js';
 import { ChannelEnum, ProviderTypeEnum } from './status.js';
-import { NotFoundError, ValidationError } from '../messaging/errors.js';
 
 const WebhookUrlType = builder.simpleObject('ProviderWebhookUrl', {
   description: "A URL to paste into the provider's console.",
@@ -25,11 +22,11 @@ export const ProviderConnectionType = builder.objectRef<ProviderConnectionRow>('
     channels: t.field({ type: [ChannelEnum], resolve: (c) => c.channels }),
     hasCredentials: t.boolean({ resolve: (c) => Boolean(c.credentials.apiKey || c.credentials.authToken) }),
     twoWay: t.boolean({ resolve: (c) => c.options.twoWay ?? false }),
-    webhookUrls: t.field({ type: [WebhookUrlType], resolve: (c, _a, ctx) => webhookUrls(ctx.services.publicUrl(), c) }),
+    webhookUrls: t.field({ type: [WebhookUrlType], resolve: (c, _a, ctx) => ctx.services.connections.webhookUrls(c) }),
     callbackAuthorization: t.string({
       nullable: true,
       description: 'Infobip: the header value to configure on its webhooks (Authorization), so we can tell its callbacks apart.',
-      resolve: (c) => (c.type === 'INFOBIP' ? `App ${c.callbackSecret}` : null),
+      resolve: (c, _a, ctx) => ctx.services.connections.callbackAuthorization(c),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
@@ -135,15 +132,6 @@ builder.mutationFields((t) => ({
     description: "Registers this connection's webhook URL with the Viber bot (Viber checks it with a signed call first).",
     args: { connectionId: t.arg.string({ required: true }) },
     errors: connectionErrors('SetViberWebhook'),
-    resolve: async (_root, { connectionId }, ctx) => {
-      const connection = await ctx.services.connections.get(ctx.account.id, connectionId);
-      if (!connection) throw new NotFoundError('ProviderConnection', connectionId);
-      const adapter = await ctx.services.providers.adapterFor({ connectionId });
-      const url = webhookBase(ctx.services.publicUrl(), connection);
-      if (!(adapter instanceof ViberBotAdapter) || !url) throw ValidationError.single(['connectionId'], 'is not a Viber bot connection');
-      const result = await adapter.setWebhook(url);
-      if (!result.ok) throw ValidationError.single(['connectionId'], `Viber refused the webhook: ${result.message}`);
-      return connection;
-    },
+    resolve: (_root, { connectionId }, ctx) => ctx.services.connections.registerWebhook(ctx.account.id, connectionId),
   }),
 }));

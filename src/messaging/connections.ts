@@ -1,25 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { CHANNELS, PROVIDER_TYPES, type Channel, type ProviderType } from '../domain/channel.js';
+import { CHANNELS, PROVIDER_TYPES } from '../domain/channel.js';
 import type { Database, ProviderConnectionRow } from '../db/schema.js';
 import { isHttpUrl } from '../domain/text.js';
+import type { WebhookUrl } from '../providers/module.js';
+import { trimBaseUrl } from '../providers/provider-post.js';
+import { moduleFor } from '../providers/registry.js';
 import { NotFoundError, ValidationError, parseInput } from './errors.js';
-
-/** Where each provider lives in production; tests and self-hosted gateways override it. */
-export const DEFAULT_BASE_URL: Record<Exclude<ProviderType, 'SIMULATOR'>, string> = {
-  VIBER_BOT: 'https://chatapi.viber.com/pa',
-  INFOBIP: 'https://api.infobip.com',
-  DECISIONTELECOM: 'https://web.it-decision.com',
-};
-
-/** Which channels each provider can carry at all. */
-export const PROVIDER_CHANNELS: Record<ProviderType, Channel[]> = {
-  SIMULATOR: ['VIBER', 'SMS'],
-  VIBER_BOT: ['VIBER'],
-  INFOBIP: ['VIBER', 'SMS'],
-  DECISIONTELECOM: ['VIBER', 'SMS'],
-};
 
 const urlSchema = z.string().max(2000).refine(isHttpUrl, 'must be an http(s) URL');
 
@@ -40,12 +28,13 @@ const configureSchema = z
     options: optionsSchema.nullish(),
   })
   .superRefine((input, ctx) => {
+    const provider = moduleFor(input.type);
     for (const [i, channel] of input.channels.entries()) {
-      if (!PROVIDER_CHANNELS[input.type].includes(channel)) {
+      if (!provider.channels.includes(channel)) {
         ctx.addIssue({ code: 'custom', path: ['channels', i], message: `${input.type} cannot carry ${channel}` });
       }
     }
-    const needs = input.type === 'VIBER_BOT' ? 'authToken' : input.type === 'SIMULATOR' ? null : 'apiKey';
+    const needs = provider.requiredCredential;
     if (needs && !input.credentials?.[needs]) {
       ctx.addIssue({ code: 'custom', path: ['credentials', needs], message: `is required for ${input.type}` });
     }
@@ -72,7 +61,11 @@ export class ConnectionService {
   private readonly cache = new Map<string, { row: ProviderConnectionRow | null; until: number }>();
   private static readonly CACHE_MS = 5_000;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** The base URL providers reach us at; webhook URLs are built on it. */
+    private readonly publicUrl: () => string,
+  ) {}
 
   async configure(accountId: string, raw: ConfigureConnectionInput): Promise<ProviderConnectionRow> {
     const input = parseInput(configureSchema, raw, ['input']);
@@ -82,7 +75,7 @@ export class ConnectionService {
         accountId,
         name: input.name,
         type: input.type,
-        baseUrl: input.baseUrl ?? (input.type === 'SIMULATOR' ? 'simulator:' : DEFAULT_BASE_URL[input.type]),
+        baseUrl: input.baseUrl ?? moduleFor(input.type).defaultBaseUrl,
         credentials: JSON.stringify(compact(input.credentials)),
         channels: JSON.stringify(input.channels),
         options: JSON.stringify(compact(input.options)),
@@ -101,7 +94,7 @@ export class ConnectionService {
     if (!existing) throw new NotFoundError('ProviderConnection', id);
     const channels = input.channels ?? existing.channels;
     for (const [i, channel] of channels.entries()) {
-      if (!PROVIDER_CHANNELS[existing.type].includes(channel)) {
+      if (!moduleFor(existing.type).channels.includes(channel)) {
         throw ValidationError.single(['input', 'channels', String(i)], `${existing.type} cannot carry ${channel}`);
       }
     }
@@ -146,6 +139,41 @@ export class ConnectionService {
 
   async list(accountId: string): Promise<ProviderConnectionRow[]> {
     return this.db.selectFrom('providerConnection').selectAll().where('accountId', '=', accountId).orderBy('createdAt').execute();
+  }
+
+  /** `<public URL>/webhooks/<slug>/<id>`: where this connection's callbacks arrive; null when its provider posts none. */
+  webhookBase(connection: ProviderConnectionRow): string | null {
+    const hooks = moduleFor(connection.type).webhooks;
+    return hooks ? `${trimBaseUrl(this.publicUrl())}/webhooks/${hooks.slug}/${connection.id}` : null;
+  }
+
+  /** The URLs to paste into the provider's console (adapters also pass them along with sends where they can). */
+  webhookUrls(connection: ProviderConnectionRow): WebhookUrl[] {
+    const base = this.webhookBase(connection);
+    const hooks = moduleFor(connection.type).webhooks;
+    return base && hooks ? hooks.urls(base, connection) : [];
+  }
+
+  /** The header value to configure on the provider's webhooks, for providers whose callbacks carry one of ours. */
+  callbackAuthorization(connection: ProviderConnectionRow): string | null {
+    return moduleFor(connection.type).callbackAuthorization?.(connection) ?? null;
+  }
+
+  /**
+   * Tells the provider this connection's webhook URL through its API, for providers that take it that way
+   * (others are configured in their console with webhookUrls).
+   */
+  async registerWebhook(accountId: string, id: string): Promise<ProviderConnectionRow> {
+    const connection = await this.get(accountId, id);
+    if (!connection) throw new NotFoundError('ProviderConnection', id);
+    const registration = moduleFor(connection.type).webhookRegistration;
+    const base = this.webhookBase(connection);
+    if (!registration || !base) {
+      throw ValidationError.single(['connectionId'], `is a ${connection.type} connection, whose webhook is not registered through its API`);
+    }
+    const refusal = await registration.register(connection, base);
+    if (refusal !== null) throw ValidationError.single(['connectionId'], refusal);
+    return connection;
   }
 }
 

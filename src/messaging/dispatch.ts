@@ -9,16 +9,13 @@ import type { AttemptRow, BulkOptions, Database } from '../db/schema.js';
 import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
 import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
-import type { ProviderRegistry } from '../providers/registry.js';
+import { isPolled, moduleFor, type ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
 import { dispatchJobs, moveAttempts } from './attempts.js';
 import type { StatusPoller } from './polling.js';
 import type { AttemptOutcome, OutcomeWriter } from './outcomes.js';
 
 const SPEED_LIMIT_MARGIN = 1.02;
-
-/** Providers whose status we must ask for, besides any callbacks they send. */
-const POLLED_PROVIDERS: ReadonlySet<string> = new Set(['DECISIONTELECOM']);
 
 export interface DispatchOptions {
   retryBaseMs: number;
@@ -77,10 +74,9 @@ export class Dispatcher {
     }
     await this.outcomes.apply(outcomes);
     await this.scheduleRetries(retries);
-    // Only Viber statuses can be asked for; SMS ones arrive by callback (or the attempt expires).
+    // Statuses are asked for where the provider can tell them; the rest arrive by callback (or the attempt expires).
     const polled = results.filter(
-      ({ attempt, result }) =>
-        POLLED_PROVIDERS.has(attempt.provider) && attempt.channel === 'VIBER' && !(result instanceof Error) && result.kind === 'accepted',
+      ({ attempt, result }) => isPolled(attempt.provider, attempt.channel) && !(result instanceof Error) && result.kind === 'accepted',
     );
     if (polled.length > 0) await enqueue(this.db, polled.map(({ attempt }) => this.poller.jobFor(attempt.id)));
   }
@@ -255,14 +251,15 @@ export class Dispatcher {
 /** The attempt as its provider sees it, or null when it has no address that provider can use. */
 function outboundMessage(attempt: Claimed): OutboundMessage | null {
   // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
-  const to = attempt.provider === 'VIBER_BOT' ? attempt.toViberUserId : attempt.toNumber;
+  const byViberUserId = moduleFor(attempt.provider).addressing === 'viberUserId';
+  const to = byViberUserId ? attempt.toViberUserId : attempt.toNumber;
   if (!to) return null;
   return {
     attemptId: attempt.attemptId,
     messageId: attempt.messageId,
     channel: attempt.channel,
     from: attempt.sender,
-    to: attempt.provider === 'VIBER_BOT' ? { viberUserId: to } : { phoneNumber: to },
+    to: byViberUserId ? { viberUserId: to } : { phoneNumber: to },
     content: attempt.content,
     validitySeconds: attempt.validitySeconds,
     callbackData: attempt.callbackData,

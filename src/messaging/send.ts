@@ -12,6 +12,7 @@ import { STATUS, type MessageStatus } from '../domain/status.js';
 import { DEFAULT_VALIDITY_SECONDS } from '../domain/validity.js';
 import type { Database, MessageOptions, ProviderConnectionRow } from '../db/schema.js';
 import { contentProblems, senderProblems } from '../providers/content-rules.js';
+import { BUILT_IN_PROVIDER, moduleFor } from '../providers/registry.js';
 import type { ConnectionService } from './connections.js';
 import { viberContentSchema } from './content-input.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
@@ -316,7 +317,7 @@ export class SendService {
       const override =
         step.channel === primary ? input.validityPeriod : step.channel === 'SMS' ? input.smsFailover?.validityPeriod : null;
       const connection = connectionFor(step, index, connections, path);
-      const provider: ProviderType = connection?.type ?? 'SIMULATOR';
+      const provider: ProviderType = connection?.type ?? BUILT_IN_PROVIDER;
       const from = step.channel === 'VIBER' && input.from ? input.from : step.from;
       const { content, contentPath } = contentFor(step.channel, index, input, path);
       const problems = [
@@ -377,7 +378,7 @@ function contentFor(channel: Channel, stepIndex: number, input: Entry, path: str
 function assertAddressable(flow: FlowStep[], entry: Entry, path: string[]): void {
   entry.destinations.forEach((d, j) => {
     for (const [i, step] of flow.entries()) {
-      const needs = step.provider === 'VIBER_BOT' ? 'viberUserId' : 'phoneNumber';
+      const needs = moduleFor(step.provider).addressing;
       if (!d.to[needs]) {
         throw ValidationError.single([...path, 'destinations', String(j), 'to', needs], `is required: step ${i + 1} (${step.channel} via ${step.provider}) addresses by ${needs}`);
       }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../logger.js';
 import { UnknownAttemptError } from '../messaging/report-intake.js';
-import { createCallbackParser, WEBHOOK_SLUG } from '../providers/connection-adapters.js';
+import { moduleFor } from '../providers/registry.js';
 import { CallbackAuthError, MalformedCallbackError } from '../providers/types.js';
 import type { Services } from '../services.js';
 
@@ -65,12 +65,13 @@ export async function handleWebhook(req: IncomingMessage, res: ServerResponse, s
   }
 
   const connection = await services.connections.byId(connectionId!);
-  if (!connection || connection.type === 'SIMULATOR' || WEBHOOK_SLUG[connection.type] !== slug) {
+  const webhooks = connection ? moduleFor(connection.type).webhooks : null;
+  if (!connection || !webhooks || webhooks.slug !== slug) {
     return reply(res, 404, { error: 'no such connection' });
   }
   const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]));
   try {
-    const reports = createCallbackParser(connection).parse({ subPath, headers, query: url.searchParams, rawBody });
+    const reports = webhooks.createParser(connection).parse({ subPath, headers, query: url.searchParams, rawBody });
     await services.reportIntake.submitReports(reports, { connection });
     return reply(res, 200, { status: 'ok' });
   } catch (err) {

@@ -1,10 +1,9 @@
 /**
  * Fake DecisionTelecom Viber + SMS API (`https://web.it-decision.com/v1/api/...`), per
- * provider-wire-notes.md §C and seeds/decisiontelecom-viber-sms-api.md.
+ * docs/providers.md (DecisionTelecom).
  * Point the client's DecisionTelecom base URL at `fake.baseUrl`.
  */
 import {
-  FakeServer,
   charLength,
   headerValue,
   isAbsent,
@@ -15,6 +14,7 @@ import {
   toRawJson,
 } from './fake-server.js';
 import type { FakeReply, FieldProblem, Json, PostResult, RecordedRequest } from './fake-server.js';
+import { ScriptedFakeServer } from './scripted-server.js';
 
 export type DtErrorKind = 'rateLimit' | 'invalidParameter' | 'internal' | 'balance';
 
@@ -42,7 +42,7 @@ export function dtErrorBody(kind: DtErrorKind, param = 'text'): { name: string; 
   }
 }
 
-// ⚠️ Assumption: the docs do not show the auth failure. The error shape above is Yii2's, whose HttpBasicAuth
+// Assumption: the docs do not show the auth failure. The error shape above is Yii2's, whose HttpBasicAuth
 // filter answers 401 with this body.
 export const DT_UNAUTHORIZED_BODY = {
   name: 'Unauthorized',
@@ -122,21 +122,18 @@ export interface DtCallbackResult extends PostResult {
   rawBody: string;
 }
 
-export class FakeDecisionTelecom extends FakeServer {
+/** Scripts are keyed by destination (digits, as the client wrote them without '+'). */
+export class FakeDecisionTelecom extends ScriptedFakeServer<DtOutcome, DtSentMessage> {
   readonly apiKey: string;
-  readonly sent: DtSentMessage[] = [];
   private readonly opts: Required<Omit<FakeDecisionTelecomOptions, 'apiKey' | 'callbackHeaders'>>;
   private readonly callbackHeaders: Record<string, string>;
   private nextId: number;
   private nextSmsId: number;
-  private scripts = new Map<string, DtOutcome>();
-  private onceScripts = new Map<string, DtOutcome[]>();
-  private defaultOutcome: DtOutcome = 'accept';
   private statuses = new Map<number, DtViberStatus>();
   private nextToken = 44_444_444_444_444_444_444n;
 
   constructor(options: FakeDecisionTelecomOptions) {
-    super();
+    super('accept');
     this.apiKey = options.apiKey;
     this.opts = {
       acceptKeyColonForm: options.acceptKeyColonForm ?? false,
@@ -150,22 +147,6 @@ export class FakeDecisionTelecom extends FakeServer {
     this.nextSmsId = this.opts.firstSmsMessageId;
   }
 
-  /** Outcome for every send to `destination` (digits, as the client wrote them without '+'). */
-  script(destination: string, outcome: DtOutcome): this {
-    this.scripts.set(destination, outcome);
-    return this;
-  }
-
-  scriptOnce(destination: string, ...outcomes: DtOutcome[]): this {
-    this.onceScripts.set(destination, [...(this.onceScripts.get(destination) ?? []), ...outcomes]);
-    return this;
-  }
-
-  setDefaultOutcome(outcome: DtOutcome): this {
-    this.defaultOutcome = outcome;
-    return this;
-  }
-
   /** What receive-viber reports for `messageId` from now on (default after sending: status 0 "sent"). */
   setViberStatus(messageId: number, status: DtViberStatus): this {
     this.statuses.set(messageId, status);
@@ -177,19 +158,9 @@ export class FakeDecisionTelecom extends FakeServer {
     return this.nextSmsId++;
   }
 
-  reset(): void {
-    this.clearRecords();
-    this.sent.length = 0;
-    this.scripts.clear();
-    this.onceScripts.clear();
+  override reset(): void {
+    super.reset();
     this.statuses.clear();
-    this.defaultOutcome = 'accept';
-  }
-
-  private outcomeFor(dest: string): DtOutcome {
-    const q = this.onceScripts.get(dest);
-    if (q && q.length > 0) return q.shift() as DtOutcome;
-    return this.scripts.get(dest) ?? this.defaultOutcome;
   }
 
   private errorReply(kind: DtErrorKind, param?: string): FakeReply {
@@ -359,7 +330,7 @@ export class FakeDecisionTelecom extends FakeServer {
   }
 
   /**
-   * ❓ Assumption: the docs never show the callback_url status body; we send `{"message_id","status"}`
+   * Assumption: the docs never show the callback_url status body; we send `{"message_id","status"}`
    * with the receive-viber status codes, plus any `extra` fields (e.g. sms_message_id) after them.
    */
   postStatusCallback(
@@ -379,7 +350,7 @@ function checkDestination(v: unknown, add: (field: string, problem: string) => v
   else if (!/^\d{1,20}$/.test(String(v))) add('destination_addr', `${JSON.stringify(v)} must be up to 20 digits (no '+')`);
 }
 
-// ❓ Assumption: the seed documents no plain-SMS endpoint. We model `POST /v1/api/send-sms` with
+// Assumption: DecisionTelecom documents no plain-SMS endpoint. We model `POST /v1/api/send-sms` with
 // `{source_addr, destination_addr, text}` → `{"message_id":N}`, reusing the send-viber conventions.
 function validateSendSms(b: Json): FieldProblem[] {
   const p: FieldProblem[] = [];
@@ -391,7 +362,7 @@ function validateSendSms(b: Json): FieldProblem[] {
   return p;
 }
 
-// GSM 03.38 (notes §D): text_sms is limited to one SMS — 160 GSM-7 septets or 70 UCS-2 code units.
+// GSM 03.38 (as src/domain/sms-encoding.ts counts it): text_sms is limited to one SMS — 160 GSM-7 septets or 70 UCS-2 code units.
 const GSM_BASIC = new Set(
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
 );

@@ -1,10 +1,9 @@
 /**
  * Fake Infobip HTTP API: Viber Business Messages (`POST /viber/2/messages`) and SMS
- * (`POST /sms/3/messages`, `POST /sms/2/text/advanced`), per provider-wire-notes.md §B.
+ * (`POST /sms/3/messages`, `POST /sms/2/text/advanced`), per docs/providers.md (Infobip).
  * Point the client's Infobip base URL at `fake.baseUrl`.
  */
 import {
-  FakeServer,
   charLength,
   headerValue,
   isAbsent,
@@ -15,6 +14,7 @@ import {
   toRawJson,
 } from './fake-server.js';
 import type { FakeReply, FieldProblem, Json, PostResult, RecordedRequest } from './fake-server.js';
+import { ScriptedFakeServer } from './scripted-server.js';
 
 export interface InfobipStatus {
   groupId: number;
@@ -146,7 +146,7 @@ export interface FakeInfobipOptions {
   apiKey: string;
   /** Headers added to every callback (e.g. the `Authorization` configured for the webhook). */
   callbackHeaders?: Record<string, string>;
-  /** Field naming the destination in SMS send responses. The notes document `to`; default 'to'. */
+  /** Field naming the destination in SMS send responses. Infobip documents `to`; default 'to'. */
   smsResponseDestinationField?: 'to' | 'destination';
 }
 
@@ -258,50 +258,18 @@ const MAX_VALIDITY_SECONDS = 48 * 3600;
 // International format without '+': country code never starts with 0.
 const TO_RE = /^[1-9]\d{5,14}$/;
 
-export class FakeInfobip extends FakeServer {
+/** Scripts are keyed by destination `to` (international digits without '+'). */
+export class FakeInfobip extends ScriptedFakeServer<InfobipOutcome, InfobipSentMessage> {
   readonly apiKey: string;
-  readonly sent: InfobipSentMessage[] = [];
   private readonly callbackHeaders: Record<string, string>;
   private readonly smsDestinationField: 'to' | 'destination';
-  private scripts = new Map<string, InfobipOutcome>();
-  private onceScripts = new Map<string, InfobipOutcome[]>();
-  private defaultOutcome: InfobipOutcome = 'accept';
   private seq = 0;
 
   constructor(options: FakeInfobipOptions) {
-    super();
+    super('accept');
     this.apiKey = options.apiKey;
     this.callbackHeaders = options.callbackHeaders ?? {};
     this.smsDestinationField = options.smsResponseDestinationField ?? 'to';
-  }
-
-  script(to: string, outcome: InfobipOutcome): this {
-    this.scripts.set(to, outcome);
-    return this;
-  }
-
-  scriptOnce(to: string, ...outcomes: InfobipOutcome[]): this {
-    this.onceScripts.set(to, [...(this.onceScripts.get(to) ?? []), ...outcomes]);
-    return this;
-  }
-
-  setDefaultOutcome(outcome: InfobipOutcome): this {
-    this.defaultOutcome = outcome;
-    return this;
-  }
-
-  reset(): void {
-    this.clearRecords();
-    this.sent.length = 0;
-    this.scripts.clear();
-    this.onceScripts.clear();
-    this.defaultOutcome = 'accept';
-  }
-
-  private outcomeFor(to: string): InfobipOutcome {
-    const q = this.onceScripts.get(to);
-    if (q && q.length > 0) return q.shift() as InfobipOutcome;
-    return this.scripts.get(to) ?? this.defaultOutcome;
   }
 
   private newId(prefix: string): string {
@@ -532,7 +500,7 @@ function httpErrorText(status: number): [string, string] {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Request validation (notes §B2–B4)
+// Request validation (docs/providers.md, Infobip: request body)
 
 type Add = (field: string, problem: string) => void;
 

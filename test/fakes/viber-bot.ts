@@ -1,10 +1,9 @@
 /**
- * Fake Viber REST Bot API (`https://chatapi.viber.com/pa/...`), per provider-wire-notes.md §A.
+ * Fake Viber REST Bot API (`https://chatapi.viber.com/pa/...`), per docs/providers.md (Viber bot).
  * Point the client at `fake.apiBase` (== `${baseUrl}/pa`).
  */
 import { createHmac } from 'node:crypto';
 import {
-  FakeServer,
   charLength,
   headerValue,
   isAbsent,
@@ -16,6 +15,7 @@ import {
   toRawJson,
 } from './fake-server.js';
 import type { FakeReply, FieldProblem, Json, PostResult, RecordedRequest } from './fake-server.js';
+import { ScriptedFakeServer } from './scripted-server.js';
 
 export const VIBER_STATUS_MESSAGES: Readonly<Record<number, string>> = {
   0: 'ok',
@@ -170,21 +170,18 @@ export function viberSignature(rawBody: string, authToken: string): string {
   return createHmac('sha256', authToken).update(Buffer.from(rawBody, 'utf8')).digest('hex');
 }
 
-export class FakeViberBot extends FakeServer {
+/** Scripts are keyed by receiver (the subscriber's Viber user id). */
+export class FakeViberBot extends ScriptedFakeServer<ViberOutcome, ViberSentMessage> {
   readonly authToken: string;
-  readonly sent: ViberSentMessage[] = [];
   /** Webhook state as set through /pa/set_webhook ('' when removed). */
   webhook = '';
   eventTypes: string[] = [...DEFAULT_WEBHOOK_EVENT_TYPES];
   private readonly options: Required<Omit<FakeViberBotOptions, 'account' | 'firstMessageToken'>>;
   private readonly account: ViberAccountInfo;
   private nextToken: bigint;
-  private scripts = new Map<string, ViberOutcome>();
-  private onceScripts = new Map<string, ViberOutcome[]>();
-  private defaultOutcome: ViberOutcome = 'accept';
 
   constructor(options: FakeViberBotOptions) {
-    super();
+    super('accept');
     this.authToken = options.authToken;
     this.options = {
       authToken: options.authToken,
@@ -213,42 +210,11 @@ export class FakeViberBot extends FakeServer {
     return `${this.baseUrl}/pa`;
   }
 
-  /** Persistent outcome for every message to `receiver` (after any scriptOnce entries are used up). */
-  script(receiver: string, outcome: ViberOutcome): this {
-    this.scripts.set(receiver, outcome);
-    return this;
-  }
-
-  /** Queue one-shot outcomes for `receiver`, consumed in order before the persistent script. */
-  scriptOnce(receiver: string, ...outcomes: ViberOutcome[]): this {
-    this.onceScripts.set(receiver, [...(this.onceScripts.get(receiver) ?? []), ...outcomes]);
-    return this;
-  }
-
-  setDefaultOutcome(outcome: ViberOutcome): this {
-    this.defaultOutcome = outcome;
-    return this;
-  }
-
-  reset(): void {
-    this.clearRecords();
-    this.sent.length = 0;
-    this.scripts.clear();
-    this.onceScripts.clear();
-    this.defaultOutcome = 'accept';
-  }
-
   /** Next token the fake will hand out (bigint) — also used for callbacks without an explicit token. */
   newMessageToken(): bigint {
     const t = this.nextToken;
     this.nextToken += 1n;
     return t;
-  }
-
-  private outcomeFor(receiver: string): ViberOutcome {
-    const queue = this.onceScripts.get(receiver);
-    if (queue && queue.length > 0) return queue.shift() as ViberOutcome;
-    return this.scripts.get(receiver) ?? this.defaultOutcome;
   }
 
   protected async handle(req: RecordedRequest, index: number): Promise<FakeReply> {
@@ -601,7 +567,7 @@ function userObject(user: ViberUser): Json {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// send_message / broadcast_message validation (notes §A3, §A4).
+// send_message / broadcast_message validation (docs/providers.md, Viber bot: send body).
 
 export function validateViberMessage(
   body: Json,

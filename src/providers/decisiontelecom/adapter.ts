@@ -1,5 +1,6 @@
 import type { Channel, ProviderType } from '../../domain/channel.js';
-import { postJson } from '../http-client.js';
+import { postToProvider, trimBaseUrl } from '../provider-post.js';
+import { idString, isRecord, parseExactJson } from '../wire-json.js';
 import { parseRetryAfter } from '../../domain/backoff.js';
 import { analyzeSms } from '../../domain/sms-encoding.js';
 import { ERROR, STATUS, isFinal } from '../../domain/status.js';
@@ -19,8 +20,6 @@ import {
   authorizationHeader,
   buildSendSmsBody,
   buildSendViberBody,
-  idString,
-  parseJsonExact,
   smsCallbackUrl,
   smsProviderMessageId,
   type DtAuthForm,
@@ -39,7 +38,7 @@ export interface DecisionTelecomAdapterOptions {
    * Viber sends use it as `callback_url`; SMS sends use it with `/sms` appended to the path.
    */
   statusWebhookUrl?: string | null;
-  /** ❓ The SMS endpoint is not in the seed; kept configurable until confirmed. */
+  /** The SMS endpoint is assumed (not in DecisionTelecom's documentation); kept configurable until confirmed. */
   smsPath?: string;
   timeoutMs?: number;
   /** The docs show `destination_addr` as a JSON number, the SDKs as a string (the default). */
@@ -76,7 +75,7 @@ export class DecisionTelecomAdapter implements ProviderAdapter {
 
   constructor(options: DecisionTelecomAdapterOptions) {
     if (options.apiKey === '') throw new Error('DecisionTelecom apiKey must not be empty');
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = trimBaseUrl(options.baseUrl);
     this.authorization = authorizationHeader(options.apiKey, options.authForm ?? 'key');
     this.twoWay = options.twoWay ?? false;
     this.viberCallbackUrl = options.statusWebhookUrl ?? null;
@@ -113,7 +112,7 @@ export class DecisionTelecomAdapter implements ProviderAdapter {
     const ok = res.httpStatus >= 200 && res.httpStatus < 300;
 
     if (ok) {
-      const id = isObject(res.json) ? idString(res.json.message_id) : null;
+      const id = isRecord(res.json) ? idString(res.json.message_id) : null;
       if (id !== null) {
         const segments = message.content.type === 'SMS_TEXT' ? analyzeSms(message.content.text).segments : 1;
         return { kind: 'accepted', providerMessageId: isSms ? smsProviderMessageId(id) : id, messageCount: segments };
@@ -162,7 +161,7 @@ export class DecisionTelecomAdapter implements ProviderAdapter {
       if (outcome.error === DT_ERROR.EC_DT_INVALID_PARAMETER) return [];
       throw new Error(outcome.reason);
     }
-    if (ok && isObject(res.json) && typeof res.json.status === 'number') {
+    if (ok && isRecord(res.json) && typeof res.json.status === 'number') {
       const echoed = idString(res.json.message_id);
       if (echoed !== null && echoed !== id) throw new Error(`receive-viber for ${id} answered about ${echoed}`);
       const mapped = mapViberStatus(res.json.status);
@@ -174,38 +173,24 @@ export class DecisionTelecomAdapter implements ProviderAdapter {
   }
 
   private async post(path: string, rawBody: string): Promise<DtResponse> {
+    const res = await postToProvider(
+      `DecisionTelecom ${path}`,
+      `${this.baseUrl}${path}`,
+      { authorization: this.authorization, 'content-type': 'application/json', accept: 'application/json' },
+      rawBody,
+      this.timeoutMs,
+    );
+    const text = res.text;
+    let json: unknown;
     try {
-      const res = await postJson(
-        `${this.baseUrl}${path}`,
-        { authorization: this.authorization, 'content-type': 'application/json', accept: 'application/json' },
-        rawBody,
-        this.timeoutMs,
-      );
-      const text = res.text;
-      let json: unknown;
-      try {
-        json = text.trim() === '' ? undefined : parseJsonExact(text);
-      } catch {
-        json = undefined;
-      }
-      return { httpStatus: res.status, retryAfter: res.header('retry-after'), json, text };
-    } catch (err) {
-      const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : errorText(err);
-      throw new TransientProviderError(`DecisionTelecom ${path}: ${what}`);
+      json = text.trim() === '' ? undefined : parseExactJson(text);
+    } catch {
+      json = undefined;
     }
+    return { httpStatus: res.status, retryAfter: res.header('retry-after'), json, text };
   }
 
   private transient(reason: string, res: DtResponse): TransientProviderError {
     return new TransientProviderError(reason, parseRetryAfter(res.retryAfter, this.now()));
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function errorText(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const cause = (err as { cause?: unknown }).cause;
-  return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
 }

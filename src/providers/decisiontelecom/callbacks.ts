@@ -8,7 +8,9 @@ import {
   type WebhookRequest,
 } from '../types.js';
 import { mapSmsStatus, mapViberStatus } from './status-map.js';
-import { DT_SMS_CALLBACK_SUBPATH, idString, parseJsonExact, smsProviderMessageId } from './wire.js';
+import { headerValue } from '../callback-headers.js';
+import { idString, isRecord, parseExactJson } from '../wire-json.js';
+import { DT_SMS_CALLBACK_SUBPATH, smsProviderMessageId } from './wire.js';
 
 export interface DecisionTelecomCallbacksOptions {
   webhookSecret: string;
@@ -49,7 +51,7 @@ export class DecisionTelecomCallbacks implements CallbackParser {
   }
 
   private authenticate(request: WebhookRequest): void {
-    const offered = [request.query.get(DT_SECRET_QUERY_PARAM), header(request.headers, DT_SECRET_HEADER)].filter(
+    const offered = [request.query.get(DT_SECRET_QUERY_PARAM), headerValue(request.headers, DT_SECRET_HEADER)].filter(
       (v): v is string => v !== null && v !== undefined,
     );
     if (offered.length === 0) throw new CallbackAuthError('DecisionTelecom callback without a secret');
@@ -71,7 +73,7 @@ export class DecisionTelecomCallbacks implements CallbackParser {
     const receivedAt = new Date(time * 1000);
     if (!Number.isFinite(time) || Number.isNaN(receivedAt.getTime())) throw new MalformedCallbackError('time must be epoch seconds');
     const message = body.message;
-    if (!isObject(message) || typeof message.text !== 'string') throw new MalformedCallbackError('message.text must be a string');
+    if (!isRecord(message) || typeof message.text !== 'string') throw new MalformedCallbackError('message.text must be a string');
 
     // DecisionTelecom fills tracking_data with the id of the message the user answered.
     const tracking = typeof message.tracking_data === 'string' ? TRACKING_ID.exec(message.tracking_data.trim()) : null;
@@ -91,7 +93,7 @@ export class DecisionTelecomCallbacks implements CallbackParser {
 }
 
 /**
- * ❓ The status callback body is undocumented; assumed `{message_id, status}` with receive-viber's codes,
+ * Assumed: the status callback body is undocumented; assumed `{message_id, status}` with receive-viber's codes,
  * or the SMS codes on the `/sms` sub-path. Only final statuses are reported: the rest would tell us
  * nothing the dispatcher has not already recorded.
  */
@@ -116,11 +118,11 @@ function statusReports(body: Record<string, unknown>, sms: boolean): ProviderRep
 function parseBody(raw: Buffer): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = parseJsonExact(raw.toString('utf8'));
+    parsed = parseExactJson(raw.toString('utf8'));
   } catch {
     throw new MalformedCallbackError('DecisionTelecom callback body is not JSON');
   }
-  if (!isObject(parsed)) throw new MalformedCallbackError('DecisionTelecom callback body must be a JSON object');
+  if (!isRecord(parsed)) throw new MalformedCallbackError('DecisionTelecom callback body must be a JSON object');
   return parsed;
 }
 
@@ -128,18 +130,7 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-function header(headers: WebhookRequest['headers'], name: string): string | undefined {
-  const direct = headers[name];
-  if (direct !== undefined) return direct;
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
 function digitsOf(value: unknown): string | null {
   const s = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   return typeof s === 'string' && /^\d{4,20}$/.test(s) ? s : null;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

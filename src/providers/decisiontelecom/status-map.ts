@@ -1,9 +1,10 @@
 /**
- * DecisionTelecom's status and error codes translated into our catalogue (provider-wire-notes.md §C).
+ * DecisionTelecom's status and error codes translated into our catalogue (docs/providers.md, DecisionTelecom).
  * Only the catalogue in domain/status.ts is used for statuses; the errors below exist because no
  * catalogue error says what DecisionTelecom told us precisely enough.
  */
 import { ERROR, STATUS, messageError, type ErrorGroup, type MessageError, type MessageStatus } from '../../domain/status.js';
+import { isRecord } from '../wire-json.js';
 
 /** Every one of these is final for the attempt (retry-worthy failures are raised as TransientProviderError). */
 function dtError(groupName: ErrorGroup, id: number, name: string, description: string): MessageError {
@@ -70,9 +71,7 @@ export interface DtErrorBody {
 }
 
 export function isDtErrorBody(value: unknown): value is DtErrorBody {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const v = value as Record<string, unknown>;
-  return typeof v.name === 'string' && (typeof v.status === 'number' || typeof v.code === 'number');
+  return isRecord(value) && typeof value.name === 'string' && (typeof value.status === 'number' || typeof value.code === 'number');
 }
 
 export type DtErrorOutcome =

@@ -1,14 +1,13 @@
 /**
- * DecisionTelecom request bodies (seeds/decisiontelecom-viber-sms-api.md, provider-wire-notes.md §C),
+ * DecisionTelecom request bodies (docs/providers.md, DecisionTelecom),
  * built from our OutboundMessage. Field order follows the documentation so recorded bodies read like it.
  */
-import JSONbig from 'json-bigint';
 import { toProviderDigits } from '../../domain/phone-number.js';
 import type { OutboundMessage } from '../types.js';
 
 export const DT_SEND_VIBER_PATH = '/v1/api/send-viber';
 export const DT_RECEIVE_VIBER_PATH = '/v1/api/receive-viber';
-/** ❓ Not in the seed: modelled on send-viber (`{source_addr, destination_addr, text}` → `{"message_id":N}`). */
+/** Assumed: not in DecisionTelecom's documentation; modelled on send-viber (`{source_addr, destination_addr, text}` → `{"message_id":N}`). */
 export const DT_SEND_SMS_PATH = '/v1/api/send-sms';
 
 export const DT_MESSAGE_TYPE = { TEXT: 106, RICH: 108, TEXT_TWO_WAY: 206, RICH_TWO_WAY: 208 } as const;
@@ -37,7 +36,7 @@ export interface DtSendSmsBody {
   source_addr: string;
   destination_addr: string | number;
   text: string;
-  /** ❓ Assumed to work as on send-viber; harmless if ignored, and without it SMS statuses never reach us. */
+  /** Assumed to work as on send-viber; harmless if ignored, and without it SMS statuses never reach us. */
   callback_url?: string;
 }
 
@@ -135,19 +134,4 @@ export function smsCallbackUrl(statusWebhookUrl: string): string {
   const url = new URL(statusWebhookUrl);
   url.pathname = `${url.pathname.replace(/\/+$/, '')}${DT_SMS_CALLBACK_SUBPATH}`;
   return url.toString();
-}
-
-// DecisionTelecom ids and two-way tokens can exceed 2^53; a plain JSON.parse would round them.
-const exactJson = JSONbig({ storeAsString: true });
-
-/** Parses JSON keeping integers beyond 2^53 as decimal strings. Throws SyntaxError-like errors. */
-export function parseJsonExact(raw: string): unknown {
-  return exactJson.parse(raw);
-}
-
-/** A non-negative integer id as DecisionTelecom sends it (a number, or a digit string when huge). */
-export function idString(value: unknown): string | null {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  if (typeof value === 'string' && /^\d{1,40}$/.test(value)) return value;
-  return null;
 }

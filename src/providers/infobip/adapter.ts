@@ -5,7 +5,9 @@ import { parseRetryAfter } from '../../domain/backoff.js';
 import { toProviderDigits } from '../../domain/phone-number.js';
 import { ERROR, STATUS, type MessageError, type MessageStatus } from '../../domain/status.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../types.js';
-import { postJson, type HttpResponse } from '../http-client.js';
+import type { HttpResponse } from '../http-client.js';
+import { postToProvider, trimBaseUrl } from '../provider-post.js';
+import { isRecord } from '../wire-json.js';
 import { httpRefusal, sendResultFromEntry, serviceExceptionOf } from './status-map.js';
 import { validateInfobipContent } from './validate.js';
 import { isViberWireContent, smsRequest, viberRequest, type SmsRequest, type ViberRequest, type WireCommon } from './wire.js';
@@ -28,7 +30,7 @@ export class InfobipAdapter implements ProviderAdapter {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: InfobipAdapterOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = trimBaseUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
@@ -101,7 +103,8 @@ export class InfobipAdapter implements ProviderAdapter {
     const every = (outcome: SendResult | Error): Array<SendResult | Error> => items.map(() => outcome);
     let res: HttpResponse;
     try {
-      res = await postJson(
+      res = await postToProvider(
+        `Infobip ${path}`,
         `${this.baseUrl}${path}`,
         { Authorization: `App ${this.options.apiKey}`, 'Content-Type': 'application/json', Accept: 'application/json' },
         JSON.stringify({ messages: items.map((i) => i.entry) }),
@@ -110,8 +113,7 @@ export class InfobipAdapter implements ProviderAdapter {
     } catch (err) {
       // Retrying after a lost response is safe: the resend carries the same messageId, which Infobip
       // refuses as a duplicate if it did take the first one (see sendResultFromEntry).
-      const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      return every(new TransientProviderError(`Infobip ${path} failed: ${reason}`));
+      return every(err instanceof TransientProviderError ? err : new TransientProviderError(String(err)));
     }
     const text = res.text;
 
@@ -185,8 +187,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

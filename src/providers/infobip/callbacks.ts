@@ -1,5 +1,5 @@
 /**
- * Infobip webhooks (notes §B5, §B6): delivery reports, seen reports, inbound SMS and inbound Viber, all
+ * Infobip webhooks (docs/providers.md, Infobip: callbacks): delivery reports, seen reports, inbound SMS and inbound Viber, all
  * shaped `{"results":[…]}`. Infobip signs nothing; it sends whatever header the webhook was configured
  * with, so each connection has a secret that must come back in one of the accepted headers.
  */
@@ -14,6 +14,8 @@ import {
   type ReportMatch,
   type WebhookRequest,
 } from '../types.js';
+import { headerValue } from '../callback-headers.js';
+import { isRecord } from '../wire-json.js';
 import { toMessageError, toMessageStatus } from './status-map.js';
 
 export interface InfobipCallbacksOptions {
@@ -65,10 +67,10 @@ export class InfobipCallbacks implements CallbackParser {
 
   private authenticate(headers: WebhookRequest['headers']): void {
     const candidates: string[] = [];
-    const authorization = header(headers, 'authorization');
+    const authorization = headerValue(headers, 'authorization');
     const scheme = authorization ? /^(?:App|Bearer)\s+(.+?)\s*$/i.exec(authorization) : null;
     if (scheme?.[1]) candidates.push(scheme[1]);
-    const explicit = header(headers, 'x-webhook-secret');
+    const explicit = headerValue(headers, 'x-webhook-secret');
     if (explicit) candidates.push(explicit.trim());
     // Every candidate is compared, so which header held the secret does not show in the timing.
     let ok = false;
@@ -80,11 +82,6 @@ export class InfobipCallbacks implements CallbackParser {
     const given = Buffer.from(candidate, 'utf8');
     return given.length === this.secret.length && timingSafeEqual(given, this.secret);
   }
-}
-
-function header(headers: WebhookRequest['headers'], name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name && v !== undefined) return v;
-  return undefined;
 }
 
 /** For a webhook URL without a path: the three report kinds have distinct required fields. */
@@ -223,8 +220,4 @@ function requiredTime(o: Json, key: string, at: string): Date {
   const d = typeof v === 'string' ? parseInfobipTime(v) : null;
   if (!d) throw new MalformedCallbackError(`${at}.${key} must be an Infobip timestamp like 2019-11-09T16:00:00.000+0000`);
   return d;
-}
-
-function isRecord(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

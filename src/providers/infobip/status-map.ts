@@ -1,5 +1,5 @@
 /**
- * Infobip's status and error objects → ours. Our catalogue *is* Infobip's model (notes §B7), so known
+ * Infobip's status and error objects → ours. Our catalogue *is* Infobip's model (docs/providers.md, Status model), so known
  * status ids map one-to-one; everything Infobip-specific about statuses lives in this file.
  */
 import {
@@ -15,10 +15,7 @@ import {
   type StatusGroup,
 } from '../../domain/status.js';
 import type { SendResult } from '../types.js';
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord } from '../wire-json.js';
 
 function isStatusGroup(v: unknown): v is StatusGroup {
   return typeof v === 'string' && (STATUS_GROUPS as readonly string[]).includes(v);

@@ -1,8 +1,8 @@
 /**
  * What Infobip accepts, checked before anything goes on the wire so a refusal names our field and the limit
- * instead of surfacing later as an HTTP 400. Limits: notes §B3/§B8, the official Infobip SDK models
- * (ViberOutbound*Content, ViberCarouselCard/Button) and the platform's Viber carousel rules (⚠️: not in
- * the notes, confirm against the account before relying on them).
+ * instead of surfacing later as an HTTP 400. Limits: Infobip's API reference, the official Infobip SDK
+ * models (ViberOutbound*Content, ViberCarouselCard/Button) and the platform's Viber carousel rules (assumed:
+ * not in the API reference, confirm against the account before relying on them; docs/providers.md).
  */
 import { codePointLength, isHttpUrl } from '../../domain/text.js';
 import { SMS_TEXT_MAX, VIBER_TEXT_MAX, type StepContent } from '../../domain/content.js';

@@ -1,6 +1,6 @@
 /**
- * Request bodies for Viber Business Messages (`POST /viber/2/messages`, notes §B3) and SMS v3
- * (`POST /sms/3/messages`, §B4). Content is assumed valid (see validate.ts); this file only renames.
+ * Request bodies for Viber Business Messages (`POST /viber/2/messages`) and SMS v3
+ * (`POST /sms/3/messages`), as docs/providers.md (Infobip) describes them. Content is assumed valid (see validate.ts); this file only renames.
  */
 import type { SmsContent, ViberContent } from '../../domain/content.js';
 import { MAX_VALIDITY_SECONDS, MIN_VALIDITY_SECONDS, toValidityPeriod, type ValidityPeriod } from '../../domain/validity.js';

@@ -1,15 +1,16 @@
 /**
- * Sends through the Viber REST Bot API (provider-wire-notes.md §A). Viber answers errors as HTTP 200
+ * Sends through the Viber REST Bot API (docs/providers.md, Viber bot). Viber answers errors as HTTP 200
  * with `status != 0`, so the body decides, not the HTTP code; the HTTP code only tells edge trouble.
  */
-import { postJson } from '../http-client.js';
+import { postToProvider, trimBaseUrl } from '../provider-post.js';
 import { parseRetryAfter } from '../../domain/backoff.js';
 import type { ProviderType } from '../../domain/channel.js';
 import { STATUS } from '../../domain/status.js';
 import { TransientProviderError } from '../types.js';
 import type { OutboundMessage, ProviderAdapter, SendResult } from '../types.js';
 import { VIBER_ERROR, mapViberSendStatus } from './status-map.js';
-import { parseExactJson, removeWebhookBody, sendMessageBody, setWebhookBody, tokenString } from './wire.js';
+import { idString, parseExactJson } from '../wire-json.js';
+import { removeWebhookBody, sendMessageBody, setWebhookBody } from './wire.js';
 import type { ViberJson } from './wire.js';
 
 export interface ViberBotAdapterOptions {
@@ -40,7 +41,7 @@ export class ViberBotAdapter implements ProviderAdapter {
   private readonly timeoutMs: number;
 
   constructor(options: ViberBotAdapterOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.baseUrl = trimBaseUrl(options.baseUrl);
     this.authToken = options.authToken;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
@@ -122,23 +123,14 @@ export class ViberBotAdapter implements ProviderAdapter {
    * took the message is the exception that can duplicate it; Viber has no idempotency key to prevent that.
    */
   private async post(endpoint: string, body: ViberJson): Promise<RawAnswer> {
-    try {
-      const res = await postJson(
-        `${this.baseUrl}/${endpoint}`,
-        { 'content-type': 'application/json', 'X-Viber-Auth-Token': this.authToken },
-        JSON.stringify(body),
-        this.timeoutMs,
-      );
-      return { httpStatus: res.status, retryAfter: res.header('retry-after'), text: res.text };
-    } catch (err) {
-      const reason =
-        err instanceof Error && err.name === 'TimeoutError'
-          ? `no answer within ${this.timeoutMs} ms`
-          : err instanceof Error
-            ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
-            : String(err);
-      throw new TransientProviderError(`Viber ${endpoint}: ${reason}`);
-    }
+    const res = await postToProvider(
+      `Viber ${endpoint}`,
+      `${this.baseUrl}/${endpoint}`,
+      { 'content-type': 'application/json', 'X-Viber-Auth-Token': this.authToken },
+      JSON.stringify(body),
+      this.timeoutMs,
+    );
+    return { httpStatus: res.status, retryAfter: res.header('retry-after'), text: res.text };
   }
 
   private retryAfterMs(answer: RawAnswer): number | null {
@@ -165,6 +157,6 @@ function parseReply(text: string): ViberReply {
   return {
     status: o.status,
     statusMessage: typeof o.status_message === 'string' ? o.status_message : null,
-    messageToken: tokenString(o.message_token),
+    messageToken: idString(o.message_token),
   };
 }

@@ -1,12 +1,13 @@
 /**
- * Viber REST Bot API callbacks (provider-wire-notes.md §A6, §A7) → provider reports.
+ * Viber REST Bot API callbacks (docs/providers.md, Viber bot: callbacks) → provider reports.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { InboundContent } from '../../domain/content.js';
 import { CallbackAuthError, MalformedCallbackError } from '../types.js';
 import type { CallbackParser, ProviderReport, ReportMatch, ViberUser, WebhookRequest } from '../types.js';
 import { VIBER_DELIVERED, viberFailed } from './status-map.js';
-import { parseExactJson, tokenString } from './wire.js';
+import { headerValue } from '../callback-headers.js';
+import { idString, isRecord, parseExactJson } from '../wire-json.js';
 
 export interface ViberBotCallbacksOptions {
   /** The bot's auth token: Viber signs callbacks with it. */
@@ -88,11 +89,11 @@ export class ViberBotCallbacks implements CallbackParser {
   }
 
   private inbound(body: Obj): ProviderReport[] {
-    const providerMessageId = tokenString(body.message_token);
+    const providerMessageId = idString(body.message_token);
     if (providerMessageId === null) throw new MalformedCallbackError('Viber message callback without message_token');
     const sender = userOf(body.sender, 'sender');
     const message = body.message;
-    if (!isObj(message)) throw new MalformedCallbackError('Viber message callback without message');
+    if (!isRecord(message)) throw new MalformedCallbackError('Viber message callback without message');
     const content = inboundContent(message);
     if (content === null) return [];
     const tracking = message.tracking_data;
@@ -114,7 +115,7 @@ export class ViberBotCallbacks implements CallbackParser {
   }
 }
 
-/** Incoming media use the send-side field names (§A6). null: a type we cannot represent, ignored. */
+/** Incoming media use the send-side field names. null: a type we cannot represent, ignored. */
 function inboundContent(m: Obj): InboundContent | null {
   const type = m.type;
   if (typeof type !== 'string') throw new MalformedCallbackError('Viber message without a type');
@@ -135,11 +136,11 @@ function inboundContent(m: Obj): InboundContent | null {
       return { type: 'STICKER', stickerId: optionalNumber(m.sticker_id), url: optionalString(m.media) };
     case 'contact': {
       const c = m.contact;
-      if (!isObj(c) || typeof c.name !== 'string') throw new MalformedCallbackError('Viber contact message without contact.name');
+      if (!isRecord(c) || typeof c.name !== 'string') throw new MalformedCallbackError('Viber contact message without contact.name');
       return { type: 'CONTACT', name: c.name, phoneNumber: optionalString(c.phone_number) };
     }
     case 'location': {
-      const l: Obj = isObj(m.location) ? m.location : {};
+      const l: Obj = isRecord(m.location) ? m.location : {};
       const latitude = optionalNumber(l.lat);
       const longitude = optionalNumber(l.lon);
       if (latitude === null || longitude === null) throw new MalformedCallbackError('Viber location message without lat/lon');
@@ -161,12 +162,12 @@ function parseBody(raw: Buffer): Obj {
   } catch {
     throw new MalformedCallbackError('Viber callback body is not valid JSON');
   }
-  if (!isObj(json)) throw new MalformedCallbackError('Viber callback body is not a JSON object');
+  if (!isRecord(json)) throw new MalformedCallbackError('Viber callback body is not a JSON object');
   return json;
 }
 
 function matchOf(body: Obj): ReportMatch {
-  const token = tokenString(body.message_token);
+  const token = idString(body.message_token);
   if (token === null) throw new MalformedCallbackError(`Viber ${String(body.event)} callback without message_token`);
   return { provider: 'VIBER_BOT', providerMessageId: token };
 }
@@ -180,7 +181,7 @@ function timestampOf(body: Obj): Date {
 }
 
 function userOf(value: unknown, field: string): ViberUser {
-  if (!isObj(value) || typeof value.id !== 'string' || value.id === '') {
+  if (!isRecord(value) || typeof value.id !== 'string' || value.id === '') {
     throw new MalformedCallbackError(`Viber callback without ${field}.id`);
   }
   return {
@@ -207,15 +208,4 @@ function optionalNumber(v: unknown): number | null {
   if (typeof v === 'number') return Number.isFinite(v) ? v : null;
   if (typeof v === 'string' && /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(v)) return Number(v);
   return null;
-}
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function headerValue(headers: WebhookRequest['headers'], name: string): string | undefined {
-  const direct = headers[name];
-  if (direct !== undefined) return direct;
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
-  return undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * Viber REST Bot API outcomes in our status model (provider-wire-notes.md §A5, §A6).
+ * Viber REST Bot API outcomes in our status model (docs/providers.md, Viber bot: answers and callbacks).
  *
  * Viber's own errors get their own MessageError entries, numbered 5100 + the Viber status code, so a
  * stored error still tells which Viber status caused it; 5190+ are the adapter's own conditions.
@@ -94,7 +94,7 @@ export function mapViberSendStatus(code: number, statusMessage?: string | null):
   });
 }
 
-/** Delivery callbacks (§A6). */
+/** Delivery callbacks (docs/providers.md, Viber bot: callbacks). */
 export const VIBER_DELIVERED = { status: STATUS.DELIVERED_TO_HANDSET, error: ERROR.NO_ERROR } as const;
 
 export function viberFailed(desc: string | null): { status: MessageStatus; error: MessageError } {

@@ -1,5 +1,5 @@
 /**
- * What the Viber REST Bot API would refuse in a step's content (provider-wire-notes.md §A3, §A4),
+ * What the Viber REST Bot API would refuse in a step's content (docs/providers.md, Viber bot: send body),
  * checked before a message is accepted so the caller hears of it at once instead of as a later REJECTED.
  * The sender name is validated with the sender, not here.
  */
@@ -15,9 +15,9 @@ export interface ContentProblem {
 
 export interface ViberBotValidationOptions {
   /**
-   * Require image URLs to end in .jpg/.jpeg/.png/.gif. The notes mark the picture format rule ⚠️
-   * (third-party), and a CDN URL without an extension may well serve a JPEG: set false to allow those.
-   * Default true.
+   * Require image URLs to end in .jpg/.jpeg/.png/.gif. The picture format rule is assumed (third-party
+   * material, docs/providers.md), and a CDN URL without an extension may well serve a JPEG: set false
+   * to allow those. Default true.
    */
   requireImageExtension?: boolean;
 }
@@ -85,7 +85,7 @@ class Collector {
     const before = this.problems.length;
     this.url(path, value, true);
     if (this.problems.length > before || !this.requireImageExtension) return;
-    // ⚠️ per the notes: Viber takes JPEG, PNG and non-animated GIF; the URL's extension is our only clue.
+    // Assumed (docs/providers.md): Viber takes JPEG, PNG and non-animated GIF; the URL's extension is our only clue.
     if (!IMAGE_EXTENSION.test(new URL(value).pathname)) this.add(path, 'must be a .jpg, .jpeg, .png or .gif image URL');
   }
 
@@ -108,7 +108,7 @@ function checkContent(c: ViberContent, v: Collector): void {
       return;
     case 'VIDEO':
       v.url(['url'], c.url, true);
-      // ⚠️ per the notes: Viber requires the size and takes videos up to 26 MB.
+      // Assumed (docs/providers.md): Viber requires the size and takes videos up to 26 MB.
       v.bytes(['sizeBytes'], c.sizeBytes, L.videoBytes, '26 MB');
       if (c.durationSeconds !== null && c.durationSeconds !== undefined && !(Number.isInteger(c.durationSeconds) && c.durationSeconds >= 0))
         v.add(['durationSeconds'], 'must be a whole number of seconds');
@@ -117,7 +117,7 @@ function checkContent(c: ViberContent, v: Collector): void {
       return;
     case 'FILE':
       v.url(['url'], c.url, true);
-      // ⚠️ per the notes: files up to 50 MB.
+      // Assumed (docs/providers.md): files up to 50 MB.
       v.bytes(['sizeBytes'], c.sizeBytes, L.fileBytes, '50 MB');
       v.text(['fileName'], c.fileName, L.fileName, true);
       return;

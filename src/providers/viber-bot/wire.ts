@@ -1,27 +1,11 @@
 /**
- * The Viber REST Bot API's JSON in both directions (provider-wire-notes.md §A2, §A4, §A6). Request
+ * The Viber REST Bot API's JSON in both directions (docs/providers.md, Viber bot). Request
  * builders are pure functions, so the exact wire shape is testable without a server and validate.ts can
  * measure the real body size.
  */
-import JSONbig from 'json-bigint';
 import type { CarouselItem, ViberContent } from '../../domain/content.js';
 
 export type ViberJson = Record<string, unknown>;
-
-// message_token exceeds 2^53: JSON.parse would round it, so numbers of 16+ digits stay decimal strings.
-const exactJson = JSONbig({ storeAsString: true });
-
-/** Parses Viber's JSON keeping big integers exact; throws on invalid JSON. */
-export function parseExactJson(text: string): unknown {
-  return exactJson.parse(text);
-}
-
-/** A Viber message token as an exact decimal string, whether json-bigint kept it as a string or a number. */
-export function tokenString(value: unknown): string | null {
-  if (typeof value === 'string' && /^\d+$/.test(value)) return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  return null;
-}
 
 export interface SendMessageInput {
   /** The subscriber's per-bot Viber user id. */

@@ -2,7 +2,7 @@
  * DecisionTelecom Viber + SMS end to end: the real service configured through GraphQL, the fake
  * DecisionTelecom API (test/fakes/decisiontelecom.ts), status polling through `receive-viber`, and
  * callbacks posted to the URLs the connection shows (the secret rides in the URL).
- * Wire facts: /work/shared/reference/provider-wire-notes.md §C and seeds/decisiontelecom-viber-sms-api.md.
+ * Wire facts: docs/providers.md, DecisionTelecom.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

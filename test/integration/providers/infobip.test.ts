@@ -2,7 +2,7 @@
  * Infobip (Viber Business Messages `/viber/2/messages` and SMS `/sms/3/messages`) end to end: the real
  * service configured through GraphQL, the fake Infobip API (test/fakes/infobip.ts), and Infobip's
  * callbacks posted to the webhook URLs the connection shows, with the Authorization it tells us to
- * configure. Wire facts: /work/shared/reference/provider-wire-notes.md §B.
+ * configure. Wire facts: docs/providers.md, Infobip.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -200,7 +200,7 @@ describe('Infobip provider, end to end', () => {
 
     it('takes the documented delivery report (v3 and v2 field names, +0000 offsets) for our message id', async () => {
       const a = await sendAccepted({ scenarioKey: smsOnly, sms: { text: 'v3 report' } });
-      // notes §B5, verbatim but for the ids
+      // Infobip's documented example, verbatim but for the ids
       const documented = `{"results":[{"bulkId":"BULK-1","messageId":"${a.attemptId}","to":"${a.phone.digits}","sender":"InfoSMS","sentAt":"2019-11-09T16:00:00.000+0000","doneAt":"2019-11-09T16:00:00.000+0000","messageCount":1,"mccMnc":"22801","callbackData":"x","price":{"pricePerMessage":0.01,"currency":"EUR"},"status":{"groupId":3,"groupName":"DELIVERED","id":5,"name":"DELIVERED_TO_HANDSET","description":"Message delivered to handset"},"error":{"groupId":0,"groupName":"OK","id":0,"name":"NO_ERROR","description":"No Error","permanent":false},"channel":"SMS"}]}`;
       expect((await rawPost(urls.delivery, documented, auth)).status).toBe(200);
       expect(await getMessage(app, a.messageId)).toMatchObject({ channel: 'SMS', status: { name: 'DELIVERED_TO_HANDSET' }, doneAt: '2019-11-09T16:00:00.000Z' });
@@ -369,7 +369,7 @@ describe('Infobip provider, end to end', () => {
       const live = await liveInbound(app, { channel: 'SMS' });
       try {
         const moId = `MO-SMS-${randomUUID()}`;
-        // notes §B6, verbatim but for the id
+        // Infobip's documented example, verbatim but for the id
         const documented = `{"results":[{"messageId":"${moId}","from":"385916242493","to":"385921004026","text":"KEYWORD Hello","cleanText":"Hello","keyword":"KEYWORD","receivedAt":"2016-10-06T09:28:39.220+0000","smsCount":1,"price":{"pricePerMessage":0,"currency":"EUR"}}],"messageCount":1,"pendingMessageCount":0}`;
         expect((await rawPost(urls.inbound, documented, auth)).status).toBe(200);
         expect((await rawPost(urls.inbound, documented, auth)).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * Viber REST Bot API end to end: the real service, configured through GraphQL, talking to the fake
  * Viber bot API (test/fakes/viber-bot.ts) and receiving its signed callbacks on the webhook URL the
- * connection shows. Wire facts: /work/shared/reference/provider-wire-notes.md §A.
+ * connection shows. Wire facts: docs/providers.md, Viber bot.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ const SENDER = 'Omnishop';
 // Viber message tokens exceed 2^53; the fake hands them out from here, so precision loss would show.
 const FIRST_TOKEN = 5_000_000_000_000_000_001n;
 
-// The documented callback examples, byte for byte (notes §A6).
+// Viber's documented callback examples, byte for byte.
 const DOC = {
   message:
     '{"event":"message","timestamp":1457764197627,"message_token":4912661846655238145,"sender":{"id":"01234567890A=","name":"John McClane","avatar":"http://avatar.example.com","country":"UK","language":"en","api_version":1},"message":{"type":"text","text":"a message to the service","tracking_data":"tracking data"},"silent":false}',

@@ -537,7 +537,7 @@ describe('validateInfobipContent', () => {
 // ---------------------------------------------------------------------------------------------------
 
 describe('InfobipCallbacks', () => {
-  it('parses the documented delivery report (notes B5)', async () => {
+  it('parses the documented delivery report', async () => {
     const entry = deliveryReport({
       bulkId: 'BULK-1',
       messageId: 'MSG-1',
@@ -632,7 +632,7 @@ describe('InfobipCallbacks', () => {
     expect(() => callbacks.parse(hook.lastRequest())).toThrow(MalformedCallbackError);
   });
 
-  it('parses inbound SMS (notes B6)', async () => {
+  it('parses the documented inbound SMS', async () => {
     await fake.postInboundSms(`${hook.base}/inbound`, [
       {
         messageId: 'mo-1',
@@ -659,7 +659,7 @@ describe('InfobipCallbacks', () => {
     ]);
   });
 
-  it('parses inbound Viber of every type (notes B6), with replyTo from pairedMessageId', async () => {
+  it('parses inbound Viber of every type, with replyTo from pairedMessageId', async () => {
     const attemptId = randomUUID();
     const base = { sender: '385916242493', to: 'ViberSender', receivedAt: '2020-02-06T11:43:42.000+0000' };
     await fake.postInboundViber(`${hook.base}/inbound`, [
@@ -698,7 +698,7 @@ describe('InfobipCallbacks', () => {
     ]);
   });
 
-  it('parses seen reports (notes B6)', async () => {
+  it('parses the documented seen report', async () => {
     const attemptId = randomUUID();
     await fake.postSeenReports(`${hook.base}/seen`, [
       { messageId: attemptId, from: 'ViberSender', to: '385916242493', sentAt: '2019-11-09T16:00:00.000+0000', seenAt: '2019-11-09T16:05:00.000+0000' },

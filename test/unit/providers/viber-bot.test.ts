@@ -425,7 +425,7 @@ const DOC_USER = {
 const DOC_AT = new Date(1457764197627);
 const DOC_TOKEN = '4912661846655238145';
 
-describe('ViberBotCallbacks: the documented examples (notes §A6)', () => {
+describe('ViberBotCallbacks: the documented examples', () => {
   const examples: Array<[string, string, ProviderReport[]]> = [
     [
       'message',
