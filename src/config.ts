@@ -36,7 +36,7 @@ const ConfigSchema = z.object({
   /** Expiry jobs run at once, in a lane of their own: they never wait behind sends to a slow provider. */
   WORKER_TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
   /** Status polls and delivery-report pushes run at once, in a lane of their own. */
-  WORKER_CALLOUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  WORKER_CALLOUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
   /**
    * Dispatch jobs that may wait on one provider connection at once (default: three quarters of
    * WORKER_CONCURRENCY), so a connection that hangs leaves the other slots to other connections.

@@ -1,8 +1,9 @@
 import { createPubSub, map, pipe, type PubSub } from 'graphql-yoga';
 import type { AttemptRow, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { Logger } from '../logger.js';
-import { createPostgresEventTarget, type EventTransport } from './postgres-event-target.js';
+import { createPostgresEventTarget } from './postgres-event-target.js';
 import { createRedisEventTransport } from './redis-event-transport.js';
+import type { EventTransport } from './transport.js';
 
 /** A status change of one message, as subscribers receive it. */
 export interface MessageStatusPayload {

@@ -1,8 +1,8 @@
-import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { PostgresListener } from './postgres-listener.js';
+import type { EventTransport } from './transport.js';
 
 /**
  * One channel per topic (topics are scoped by account), listened to only while this instance has a
@@ -24,13 +24,6 @@ export function channelOf(topic: string): string {
 const MAX_PAYLOAD_BYTES = 7999;
 
 type Callback = (event: CustomEvent) => void;
-
-/** An event target that can also say why it cannot deliver events right now (for /readyz). */
-export type EventTransport = TypedEventTarget<CustomEvent> & {
-  close(): Promise<void>;
-  /** Why events published now may not reach this instance's subscribers, or null while they can. */
-  problem(): string | null;
-};
 
 /**
  * Cross-instance events over PostgreSQL LISTEN/NOTIFY, for deployments without Redis: every instance

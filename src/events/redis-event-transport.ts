@@ -2,7 +2,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { EventTransport } from './postgres-event-target.js';
+import type { EventTransport } from './transport.js';
 
 /**
  * Events over Redis pub/sub (@graphql-yoga/redis-event-target), made to survive Redis restarts and
