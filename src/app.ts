@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
-import type { Runner } from 'graphile-worker';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
-import { startWorker } from './jobs/worker.js';
+import { databaseCheck, readiness } from './health/readiness.js';
+import { workerLanes } from './jobs/lanes.js';
+import { startWorker, type Worker } from './jobs/worker.js';
 import type { Logger } from './logger.js';
+import { ProviderGate } from './messaging/provider-gate.js';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 
@@ -37,7 +39,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const services = createServices(database.db, bus, logger, config, () => url);
   const bootstrap = await services.accounts.bootstrap(config.DEFAULT_ACCOUNT_NAME);
 
-  const http: HttpServer = createHttpServer(services, database.db, logger);
+  let worker: Worker | null = null;
+  const notReady = readiness([databaseCheck(database.db), () => bus.problem(), () => worker?.problem() ?? null]);
+  const http: HttpServer = createHttpServer(services, database.db, logger, notReady);
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(config.PORT, config.HOST, () => resolve());
@@ -47,12 +51,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const localUrl = `http://${host}:${port}`;
   url = config.PUBLIC_URL ?? localUrl;
 
-  let worker: Runner | null = null;
   if (config.WORKER_ENABLED) {
-    worker = await startWorker(database.pool, Object.fromEntries(services.tasks.map((t) => [t.name, t.task])), logger, {
-      concurrency: config.WORKER_CONCURRENCY,
-      pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+    const gate = new ProviderGate(database.db, logger, {
+      maxInFlight: config.PROVIDER_MAX_IN_FLIGHT ?? Math.ceil((config.WORKER_CONCURRENCY * 3) / 4),
     });
+    const lanes = workerLanes(services.tasks, gate, {
+      dispatch: config.WORKER_CONCURRENCY,
+      timers: config.WORKER_TIMER_CONCURRENCY,
+      callouts: config.WORKER_CALLOUT_CONCURRENCY,
+    });
+    worker = await startWorker(database.pool, lanes, logger, { pollIntervalMs: config.WORKER_POLL_INTERVAL_MS });
   }
   logger.info({ url: `${localUrl}${GRAPHQL_PATH}`, publicUrl: url, worker: Boolean(worker) }, 'Omnigate is listening');
 

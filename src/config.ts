@@ -33,6 +33,15 @@ const ConfigSchema = z.object({
   /** Run the job worker in this process (the API alone when false). */
   WORKER_ENABLED: boolFromEnv.default(true),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(16),
+  /** Expiry jobs run at once, in a lane of their own: they never wait behind sends to a slow provider. */
+  WORKER_TIMER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(4),
+  /** Status polls and delivery-report pushes run at once, in a lane of their own. */
+  WORKER_CALLOUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(8),
+  /**
+   * Dispatch jobs that may wait on one provider connection at once (default: three quarters of
+   * WORKER_CONCURRENCY), so a connection that hangs leaves the other slots to other connections.
+   */
+  PROVIDER_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).optional(),
   /**
    * How often the worker looks for jobs that became due (new jobs arrive by LISTEN/NOTIFY; jobs scheduled
    * for later — expiries, retries — are found by this poll, so it bounds their lateness).

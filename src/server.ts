@@ -4,10 +4,10 @@ import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import type { GraphQLContext } from './graphql/context.js';
+import { databaseCheck, readiness } from './health/readiness.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
@@ -52,7 +52,13 @@ export interface HttpServer {
 }
 
 /** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. */
-export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger): HttpServer {
+export function createHttpServer(
+  services: Services,
+  db: Kysely<Database>,
+  logger: Logger,
+  /** Reasons the service is not ready (database, live events, job worker); only the database's when absent. */
+  notReady?: () => Promise<string[]>,
+): HttpServer {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -93,6 +99,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     },
   });
 
+  const readinessProbe = notReady ?? readiness([databaseCheck(db)]);
   const server = createServer(async (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
@@ -100,12 +107,9 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       return;
     }
     if (path === '/readyz') {
-      try {
-        await sql`select 1`.execute(db);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ready"}');
-      } catch {
-        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"database unreachable"}');
-      }
+      const reasons = await readinessProbe();
+      const ready = reasons.length === 0;
+      res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(ready ? { status: 'ready' } : { status: 'not ready', reasons }));
       return;
     }
     if (isWebhookPath(path ?? '')) {

@@ -1,10 +1,9 @@
 import { createPubSub, map, pipe, type PubSub } from 'graphql-yoga';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
-import { Redis } from 'ioredis';
 import type { AttemptRow, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { createPostgresEventTarget } from './postgres-event-target.js';
+import { createRedisEventTransport } from './redis-event-transport.js';
+import type { EventTransport } from './transport.js';
 
 /** A status change of one message, as subscribers receive it. */
 export interface MessageStatusPayload {
@@ -48,29 +47,19 @@ export class EventBus {
   private constructor(
     private readonly prefix: string,
     private readonly pubsub: PubSub<Topics>,
-    private readonly closeTransport: () => Promise<void>,
+    private readonly transport: EventTransport,
   ) {}
 
   static async create(options: { prefix: string; redisUrl?: string; databaseUrl: string; logger: Logger }): Promise<EventBus> {
-    if (options.redisUrl) {
-      const publishClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
-      const subscribeClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
-      await Promise.all([publishClient, subscribeClient].map((c) => new Promise((r) => c.once('ready', r))));
-      // The event target fires publishes without catching them; a Redis blip must cost an event, not the process.
-      const guardedPublisher = {
-        publish: (channel: string, message: string) =>
-          publishClient.publish(channel, message).catch((err: unknown) => {
-            options.logger.error({ error: err instanceof Error ? err.message : String(err), channel }, 'event publish failed');
-            return 0;
-          }),
-      } as unknown as Redis;
-      const eventTarget = createRedisEventTarget({ publishClient: guardedPublisher, subscribeClient }) as TypedEventTarget<CustomEvent>;
-      return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget }), async () => {
-        await Promise.all([publishClient, subscribeClient].map((c) => c.quit().catch(() => c.disconnect())));
-      });
-    }
-    const eventTarget = await createPostgresEventTarget(options.databaseUrl, options.logger);
-    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget }), () => eventTarget.close());
+    const transport = options.redisUrl
+      ? await createRedisEventTransport(options.redisUrl, options.logger, options.prefix)
+      : await createPostgresEventTarget(options.databaseUrl, options.logger);
+    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget: transport }), transport);
+  }
+
+  /** Why events may not reach subscribers right now (the transport is reconnecting), or null. */
+  problem(): string | null {
+    return this.transport.problem();
   }
 
   private scope(accountId: string): string {
@@ -107,6 +96,6 @@ export class EventBus {
   }
 
   async close(): Promise<void> {
-    await this.closeTransport();
+    await this.transport.close();
   }
 }

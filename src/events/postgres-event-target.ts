@@ -1,7 +1,8 @@
-import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { PostgresListener } from './postgres-listener.js';
+import type { EventTransport } from './transport.js';
 
 /**
  * One channel per topic (topics are scoped by account), listened to only while this instance has a
@@ -28,31 +29,26 @@ type Callback = (event: CustomEvent) => void;
  * Cross-instance events over PostgreSQL LISTEN/NOTIFY, for deployments without Redis: every instance
  * already shares the database, so several instances work out of the box. Written here rather than taken
  * from a library because it is the same small contract as @graphql-yoga/redis-event-target (which stays
- * the choice for heavy fan-out): one LISTEN connection, a channel per topic with local subscribers.
- * Events reach this instance's own subscribers through the database too, so ordering is one for all.
+ * the choice for heavy fan-out): one LISTEN connection (kept alive across faults by PostgresListener), a
+ * channel per topic with local subscribers. Events reach this instance's own subscribers through the
+ * database too, so ordering is one for all.
  */
-export async function createPostgresEventTarget(
-  connectionString: string,
-  logger: Logger,
-): Promise<TypedEventTarget<CustomEvent> & { close(): Promise<void> }> {
+export async function createPostgresEventTarget(connectionString: string, logger: Logger): Promise<EventTransport> {
   const callbacksForTopic = new Map<string, Set<Callback>>();
-  const listener = new pg.Client({ connectionString });
   // A notification needs no durability (subscribers get it live or not at all), so publishes skip the
-  // commit's WAL flush.
+  // commit's WAL flush. The pool replaces connections that die; a publish that fails costs that event.
   const publisher = new pg.Pool({ connectionString, max: 2, options: '-c synchronous_commit=off' });
   publisher.on('error', (err) => logger.warn({ error: err.message }, 'event publisher connection failed'));
-  listener.on('error', (err) => logger.error({ error: err.message }, 'event listener connection failed'));
-  await listener.connect();
-  const listenQuery = (verb: 'listen' | 'unlisten', topic: string) =>
-    listener.query(`${verb} ${channelOf(topic)}`).catch((err: unknown) => logger.error({ error: String(err), topic }, `event ${verb} failed`));
-  listener.on('notification', (n) => {
-    if (!n.payload) return;
-    const { topic, detail } = JSON.parse(n.payload) as { topic: string; detail: unknown };
+  publisher.on('connect', (client) => client.on('error', (err) => logger.warn({ error: err.message }, 'event publisher connection failed')));
+  const listener = new PostgresListener(connectionString, logger, (_channel, raw) => {
+    if (!raw) return;
+    const { topic, detail } = JSON.parse(raw) as { topic: string; detail: unknown };
     const callbacks = callbacksForTopic.get(topic);
     if (!callbacks) return;
     const event = new CustomEvent(topic, { detail });
     for (const cb of callbacks) cb(event);
   });
+  await listener.start();
 
   // Events published in the same tick go out in one statement (one notification each, in order).
   const pending: Array<{ channel: string; payload: string }> = [];
@@ -73,7 +69,7 @@ export async function createPostgresEventTarget(
       const cb = toCallback(cbOrOptions);
       if (!cb) return;
       const set = callbacksForTopic.get(topic) ?? new Set<Callback>();
-      if (set.size === 0) void listenQuery('listen', topic);
+      if (set.size === 0) listener.listen(channelOf(topic));
       set.add(cb);
       callbacksForTopic.set(topic, set);
     },
@@ -84,7 +80,7 @@ export async function createPostgresEventTarget(
       set.delete(cb);
       if (set.size === 0) {
         callbacksForTopic.delete(topic);
-        void listenQuery('unlisten', topic);
+        listener.unlisten(channelOf(topic));
       }
     },
     dispatchEvent(event: CustomEvent) {
@@ -98,10 +94,11 @@ export async function createPostgresEventTarget(
       if (pending.length === 1) setImmediate(flush);
       return true;
     },
+    problem: () => listener.problem(),
     close: async () => {
       flush();
-      await listener.end().catch(() => undefined);
+      await listener.close();
       await publisher.end().catch(() => undefined);
     },
-  } as TypedEventTarget<CustomEvent> & { close(): Promise<void> };
+  } as EventTransport;
 }
