@@ -8,6 +8,14 @@ import { startWorker } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
+import { Metrics, Tracing, type Observability } from './observability/index.js';
+import { registerQueueDepth } from './observability/queue-depth.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface StartOptions {
+  /** Tests: spans go to this exporter (tracing on without OTEL_EXPORTER_OTLP_ENDPOINT). */
+  spanExporter?: SpanExporter;
+}
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -24,20 +32,26 @@ export interface App {
  * Starts the whole service: database (embedded when DATABASE_URL is unset), migrations, event bus, HTTP
  * and WebSocket server and, unless disabled, the job worker. `stop()` undoes it in reverse order.
  */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
+export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<App> {
   const database = await openDatabase(config, logger);
   await migrate(database.db, database.pool, logger);
+  const observability: Observability = {
+    metrics: new Metrics({ processMetrics: true }),
+    tracing: Tracing.create({ otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, spanExporter: options.spanExporter }),
+  };
+  registerQueueDepth(observability.metrics, database.db);
   const bus = await EventBus.create({
+    metrics: observability.metrics,
     prefix: config.PUBSUB_PREFIX,
     redisUrl: config.REDIS_URL,
     databaseUrl: database.connectionString,
     logger,
   });
   let url = config.PUBLIC_URL ?? '';
-  const services = createServices(database.db, bus, logger, config, () => url);
+  const services = createServices(database.db, bus, logger, config, () => url, observability);
   const bootstrap = await services.accounts.bootstrap(config.DEFAULT_ACCOUNT_NAME);
 
-  const http: HttpServer = createHttpServer(services, database.db, logger);
+  const http: HttpServer = createHttpServer(services, database.db, logger, { metricsEnabled: config.METRICS_ENABLED });
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(config.PORT, config.HOST, () => resolve());
@@ -49,7 +63,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
   let worker: Runner | null = null;
   if (config.WORKER_ENABLED) {
-    worker = await startWorker(database.pool, Object.fromEntries(services.tasks.map((t) => [t.name, t.task])), logger, {
+    const taskList = Object.fromEntries(services.tasks.map((t) => [t.name, observability.tracing.wrapTask(t.name, t.task)]));
+    await services.retention.schedule(new Date());
+    worker = await startWorker(database.pool, taskList, logger, {
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
     });
@@ -69,6 +85,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         await worker?.stop();
         services.close();
         await bus.close();
+        await observability.tracing.shutdown();
         await database.close();
       })()),
   };

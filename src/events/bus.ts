@@ -5,6 +5,8 @@ import { Redis } from 'ioredis';
 import type { AttemptRow, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import { createPostgresEventTarget } from './postgres-event-target.js';
+import { Metrics } from '../observability/metrics.js';
+import { countedSubscription } from '../observability/subscriptions.js';
 
 /** A status change of one message, as subscribers receive it. */
 export interface MessageStatusPayload {
@@ -49,9 +51,11 @@ export class EventBus {
     private readonly prefix: string,
     private readonly pubsub: PubSub<Topics>,
     private readonly closeTransport: () => Promise<void>,
+    private readonly metrics: Metrics,
   ) {}
 
-  static async create(options: { prefix: string; redisUrl?: string; databaseUrl: string; logger: Logger }): Promise<EventBus> {
+  static async create(options: { prefix: string; redisUrl?: string; databaseUrl: string; logger: Logger; metrics?: Metrics }): Promise<EventBus> {
+    const metrics = options.metrics ?? new Metrics();
     if (options.redisUrl) {
       const publishClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
       const subscribeClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 3 });
@@ -65,12 +69,17 @@ export class EventBus {
           }),
       } as unknown as Redis;
       const eventTarget = createRedisEventTarget({ publishClient: guardedPublisher, subscribeClient }) as TypedEventTarget<CustomEvent>;
-      return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget }), async () => {
-        await Promise.all([publishClient, subscribeClient].map((c) => c.quit().catch(() => c.disconnect())));
-      });
+      return new EventBus(
+        options.prefix,
+        createPubSub<Topics>({ eventTarget }),
+        async () => {
+          await Promise.all([publishClient, subscribeClient].map((c) => c.quit().catch(() => c.disconnect())));
+        },
+        metrics,
+      );
     }
     const eventTarget = await createPostgresEventTarget(options.databaseUrl, options.logger);
-    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget }), () => eventTarget.close());
+    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget }), () => eventTarget.close(), metrics);
   }
 
   private scope(accountId: string): string {
@@ -82,6 +91,7 @@ export class EventBus {
     const message = { ...payload.message, flow: [] };
     const attempt = payload.attempt ? { ...payload.attempt, content: { type: 'TEXT' as const, text: '' } } : null;
     this.pubsub.publish('message-status', this.scope(accountId), { ...payload, message, attempt });
+    this.metrics.eventPublished('message-status');
   }
 
   /**
@@ -89,21 +99,22 @@ export class EventBus {
    * generator waiting for its next event would hold the return until another event arrived.
    */
   messageStatus(accountId: string): AsyncIterableIterator<MessageStatusPayload> {
-    return pipe(
+    return countedSubscription(this.metrics, 'message-status', pipe(
       this.pubsub.subscribe('message-status', this.scope(accountId)),
       map((p) => ({ message: revive(p.message), attempt: revive(p.attempt), occurredAt: new Date(p.occurredAt) })),
-    ) as AsyncIterableIterator<MessageStatusPayload>;
+    ) as AsyncIterableIterator<MessageStatusPayload>);
   }
 
   publishInbound(accountId: string, payload: InboundPayload): void {
     this.pubsub.publish('inbound', this.scope(accountId), payload);
+    this.metrics.eventPublished('inbound');
   }
 
   inbound(accountId: string): AsyncIterableIterator<InboundPayload> {
-    return pipe(
+    return countedSubscription(this.metrics, 'inbound', pipe(
       this.pubsub.subscribe('inbound', this.scope(accountId)),
       map((p) => ({ inbound: revive(p.inbound) })),
-    ) as AsyncIterableIterator<InboundPayload>;
+    ) as AsyncIterableIterator<InboundPayload>);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { lockInOrder, type Locked } from './locks.js';
 import type { ReportPush } from './report-push.js';
+import { countFinished, detachedObservability, type Observability } from '../observability/index.js';
 
 /** What happened to an attempt, from whichever source learned it (dispatch, callback, poll, expiry). */
 export interface AttemptOutcome {
@@ -27,6 +28,8 @@ export interface OutcomeItem {
 export interface StatusChange {
   accountId: string;
   payload: MessageStatusPayload;
+  /** This change made the message final. */
+  final?: boolean;
 }
 
 /**
@@ -41,6 +44,7 @@ export class OutcomeWriter {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly reportPush: ReportPush,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   /** Applies outcomes to attempts in one transaction, then publishes what changed. */
@@ -51,6 +55,7 @@ export class OutcomeWriter {
       return this.record(trx, locked, items);
     });
     for (const c of changes) this.bus.publishMessageStatus(c.accountId, c.payload);
+    countFinished(this.observability.metrics, changes);
   }
 
   /**
@@ -147,7 +152,7 @@ export class OutcomeWriter {
         locked.messages.set(updated.id, updated);
         messages.set(updated.id, updated);
       }
-      changed.push({ accountId: message.accountId, payload: { message: updated, attempt, occurredAt: now } });
+      changed.push({ accountId: message.accountId, payload: { message: updated, attempt, occurredAt: now }, ...(decision.kind === 'final' ? { final: true } : {}) });
     }
 
     if (attempts.size > 0) await writeChanges(trx, [...attempts.values()], [...messages.values()], events, now);

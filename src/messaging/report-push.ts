@@ -5,6 +5,8 @@ import { retryDelayMs } from '../domain/backoff.js';
 import type { AttemptRow, Database, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
 import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
+import { detachedObservability, type Observability } from '../observability/index.js';
+import { pushFailure } from '../observability/push-failure.js';
 
 export interface ReportPushOptions {
   /** First retry delay; later ones double up to an hour. */
@@ -62,6 +64,7 @@ export class ReportPush {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: ReportPushOptions,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   /** Called inside the transaction that made the message final, so the push exists exactly when it does. */
@@ -117,6 +120,7 @@ export class ReportPush {
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let failure: unknown = null;
       try {
         const response = await fetch(delivery.url, {
           method: 'POST',
@@ -129,19 +133,23 @@ export class ReportPush {
         await response.body?.cancel();
         if (!response.ok) error = `HTTP ${response.status}`;
       } catch (e) {
+        failure = e;
         error = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       }
       const durationMs = Math.round(performance.now() - started);
       await trx.insertInto('reportDeliveryTry').values({ deliveryRef, attemptedAt, statusCode, error, durationMs }).execute();
 
       const tries = delivery.tries + 1;
+      this.observability.metrics.reportPush(!error ? 'delivered' : statusCode !== null ? 'http_error' : 'network_error');
+      if (error) this.logger.warn(pushFailure(delivery.url, statusCode, failure, { deliveryRef, tries }), 'delivery report push failed');
       if (!error) {
         await trx.updateTable('reportDelivery').set({ state: 'DELIVERED', tries, deliveredAt: attemptedAt, nextTryAt: null }).where('id', '=', deliveryRef).execute();
         return;
       }
       const next = new Date(attemptedAt.getTime() + retryDelayMs(tries, { baseMs: this.options.retryBaseMs, maxMs: 3600_000 }));
       if (next.getTime() - delivery.createdAt.getTime() > this.options.giveUpAfterMs) {
-        this.logger.warn({ deliveryRef, url: delivery.url, tries }, 'giving up on a delivery report push');
+        this.logger.warn(pushFailure(delivery.url, statusCode, failure, { deliveryRef, tries }), 'giving up on a delivery report push');
+        this.observability.metrics.reportPush('gave_up');
         await trx.updateTable('reportDelivery').set({ state: 'FAILED', tries, nextTryAt: null }).where('id', '=', deliveryRef).execute();
         return;
       }
