@@ -53,9 +53,11 @@ export function logAccess(req: IncomingMessage, res: ServerResponse, logger: Log
 /** Fills the access log's GraphQL facts from inside Yoga (the server context carries the node request). */
 export function useAccessLogFacts(): Plugin<{ req?: IncomingMessage; account?: { id: string } | null }> {
   return {
-    onParams: ({ params, context }) => {
+    // Validation runs before execution (and is all a refused document gets): name the operation here.
+    onValidate: ({ params, context }) => {
       const req = (context as { req?: IncomingMessage }).req;
-      if (req && params.operationName) factsOf(req).operationName = params.operationName;
+      const name = getOperationAST(params.documentAST, (context as { params?: { operationName?: string } }).params?.operationName)?.name?.value;
+      if (req && name) factsOf(req).operationName = name;
     },
     onExecute: ({ args }) => {
       const ctx = args.contextValue as { req?: IncomingMessage; account?: { id: string } | null };
