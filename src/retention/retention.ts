@@ -28,6 +28,8 @@ export interface RetentionReport {
   inbound: number;
   idempotencyKeys: number;
   bulks: number;
+  /** Statements run per kind (each deleting at most batchSize rows). */
+  batches: Record<string, number>;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -50,26 +52,27 @@ export class RetentionService {
 
   async run(): Promise<RetentionReport> {
     const now = this.clock.now().getTime();
-    const report: RetentionReport = { messages: 0, inbound: 0, idempotencyKeys: 0, bulks: 0 };
+    const report: RetentionReport = { messages: 0, inbound: 0, idempotencyKeys: 0, bulks: 0, batches: {} };
     if (this.options.messagesDays > 0) {
       const cutoff = new Date(now - this.options.messagesDays * DAY_MS);
-      report.messages = await this.inBatches('messages', () => this.deleteMessages(cutoff));
-      report.bulks = await this.inBatches('bulks', () => this.deleteEmptyBulks(cutoff));
+      report.messages = await this.inBatches(report, 'messages', () => this.deleteMessages(cutoff));
+      report.bulks = await this.inBatches(report, 'bulks', () => this.deleteEmptyBulks(cutoff));
     }
     if (this.options.inboundDays > 0) {
       const cutoff = new Date(now - this.options.inboundDays * DAY_MS);
-      report.inbound = await this.inBatches('inbound', () => this.deleteInbound(cutoff));
+      report.inbound = await this.inBatches(report, 'inbound', () => this.deleteInbound(cutoff));
     }
     const keyCutoff = new Date(now - this.options.idempotencyKeyTtlHours * 3600 * 1000);
-    report.idempotencyKeys = await this.inBatches('idempotency_keys', () => this.deleteIdempotencyKeys(keyCutoff));
+    report.idempotencyKeys = await this.inBatches(report, 'idempotency_keys', () => this.deleteIdempotencyKeys(keyCutoff));
     if (report.messages + report.inbound + report.idempotencyKeys + report.bulks > 0) this.logger.info(report, 'retention deleted old rows');
     return report;
   }
 
-  private async inBatches(kind: string, batch: () => Promise<number>): Promise<number> {
+  private async inBatches(report: RetentionReport, kind: string, batch: () => Promise<number>): Promise<number> {
     let total = 0;
     for (let i = 0; i < MAX_BATCHES_PER_RUN; i += 1) {
       const deleted = await batch();
+      report.batches[kind] = i + 1;
       total += deleted;
       this.metrics.retentionDeletedRows(kind, deleted);
       if (deleted < this.options.batchSize) break;
