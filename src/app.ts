@@ -10,6 +10,14 @@ import type { Logger } from './logger.js';
 import { ProviderGate } from './messaging/provider-gate.js';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
+import { Metrics, Tracing, type Observability } from './observability/index.js';
+import { registerQueueDepth } from './observability/queue-depth.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+
+export interface StartOptions {
+  /** Tests: spans go to this exporter (tracing on without OTEL_EXPORTER_OTLP_ENDPOINT). */
+  spanExporter?: SpanExporter;
+}
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000 */
@@ -26,22 +34,28 @@ export interface App {
  * Starts the whole service: database (embedded when DATABASE_URL is unset), migrations, event bus, HTTP
  * and WebSocket server and, unless disabled, the job worker. `stop()` undoes it in reverse order.
  */
-export async function startApp(config: Config, logger: Logger): Promise<App> {
+export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<App> {
   const database = await openDatabase(config, logger);
   await migrate(database.db, database.pool, logger);
+  const observability: Observability = {
+    metrics: new Metrics({ processMetrics: true }),
+    tracing: Tracing.create({ otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: config.OTEL_SERVICE_NAME, spanExporter: options.spanExporter }),
+  };
+  registerQueueDepth(observability.metrics, database.db);
   const bus = await EventBus.create({
+    metrics: observability.metrics,
     prefix: config.PUBSUB_PREFIX,
     redisUrl: config.REDIS_URL,
     databaseUrl: database.connectionString,
     logger,
   });
   let url = config.PUBLIC_URL ?? '';
-  const services = createServices(database.db, bus, logger, config, () => url);
+  const services = createServices(database.db, bus, logger, config, () => url, observability);
   const bootstrap = await services.accounts.bootstrap(config.DEFAULT_ACCOUNT_NAME);
 
   let worker: Worker | null = null;
   const notReady = readiness([databaseCheck(database.db), () => bus.problem(), () => worker?.problem() ?? null]);
-  const http: HttpServer = createHttpServer(services, database.db, logger, notReady);
+  const http: HttpServer = createHttpServer(services, database.db, logger, notReady, { metricsEnabled: config.METRICS_ENABLED });
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(config.PORT, config.HOST, () => resolve());
@@ -55,7 +69,9 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const gate = new ProviderGate(database.db, logger, {
       maxInFlight: config.PROVIDER_MAX_IN_FLIGHT ?? Math.ceil((config.WORKER_CONCURRENCY * 3) / 4),
     });
-    const lanes = workerLanes(services.tasks, gate, {
+    await services.retention.schedule(new Date());
+    const traced = services.tasks.map((t) => ({ ...t, task: observability.tracing.wrapTask(t.name, t.task) }));
+    const lanes = workerLanes(traced, gate, {
       dispatch: config.WORKER_CONCURRENCY,
       timers: config.WORKER_TIMER_CONCURRENCY,
       callouts: config.WORKER_CALLOUT_CONCURRENCY,
@@ -77,6 +93,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
         await worker?.stop();
         services.close();
         await bus.close();
+        await observability.tracing.shutdown();
         await database.close();
       })()),
   };

@@ -68,6 +68,20 @@ const ConfigSchema = z.object({
   /** The first start on an empty database creates this account and prints its key. */
   DEFAULT_ACCOUNT_NAME: z.string().min(1).default('default'),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  /** OpenTelemetry traces go to this OTLP/HTTP endpoint (e.g. http://collector:4318); unset, tracing is off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('omnigate'),
+  /** Serve Prometheus metrics at GET /metrics. */
+  METRICS_ENABLED: boolFromEnv.default(true),
+  /** Final messages (with their attempts, status events and report pushes) are deleted this many days after they ended; 0 keeps them. */
+  RETENTION_MESSAGES_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Inbound messages are deleted this many days after they were received; 0 keeps them. */
+  RETENTION_INBOUND_DAYS: z.coerce.number().int().min(0).default(90),
+  /** How long an idempotency key holds: a repeat within it replays the first result; older keys are deleted. */
+  IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  /** How often the retention job runs, and how many rows one of its statements deletes at most. */
+  RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
+  RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

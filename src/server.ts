@@ -15,6 +15,9 @@ import type { Account } from './messaging/accounts.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
+import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { useOpenTelemetry } from '@envelop/opentelemetry';
+import { logAccess, useAccessLogFacts, yogaLogging } from './observability/access-log.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -58,19 +61,17 @@ export function createHttpServer(
   logger: Logger,
   /** Reasons the service is not ready (database, live events, job worker); only the database's when absent. */
   notReady?: () => Promise<string[]>,
+  options: { metricsEnabled?: boolean } = {},
 ): HttpServer {
+  const { metrics, tracing } = services.observability;
+  const metricsEnabled = options.metricsEnabled ?? true;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     renderGraphiQL,
     graphiql: { title: 'Omnigate', subscriptionsProtocol: 'WS', defaultQuery: EXAMPLE_QUERY },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogging(logger),
     maskedErrors: {
       // Never expose internals, whatever NODE_ENV says.
       isDev: false,
@@ -89,7 +90,16 @@ export function createHttpServer(
         return maskError(error, message, false);
       },
     },
-    plugins: [useInputFieldErrors()],
+    plugins: [
+      useInputFieldErrors(),
+      useAccessLogFacts(),
+      // GraphQL request, phase and error metrics on this app's registry; /metrics is served below.
+      ...(metricsEnabled ? [usePrometheus({ registry: metrics.registry, endpoint: false })] : []),
+      // Operation spans; variables, documents and results stay out (they carry message contents).
+      ...(tracing.tracerProvider
+        ? [useOpenTelemetry({ resolvers: false, variables: false, document: false, result: false }, tracing.tracerProvider)]
+        : []),
+    ],
     context: async ({ request, wsAccount }) => {
       // WebSocket operations were authenticated when they subscribed; HTTP ones are checked here,
       // before any resolver runs, so a bad key reads and writes nothing.
@@ -101,7 +111,17 @@ export function createHttpServer(
 
   const readinessProbe = notReady ?? readiness([databaseCheck(db)]);
   const server = createServer(async (req, res) => {
+    logAccess(req, res, logger);
     const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics' && metricsEnabled) {
+      try {
+        res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(await metrics.registry.metrics());
+      } catch (err) {
+        logger.error({ err }, 'metrics collection failed');
+        res.writeHead(500).end();
+      }
+      return;
+    }
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       return;

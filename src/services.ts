@@ -19,6 +19,8 @@ import { OutcomeWriter } from './messaging/outcomes.js';
 import { ReportIntake, UnknownAttemptError } from './messaging/report-intake.js';
 import type { TaskDefinition } from './jobs/queue.js';
 import { ProviderRegistry } from './providers/registry.js';
+import { detachedObservability, type Observability } from './observability/index.js';
+import { RetentionService, retentionTask } from './retention/retention.js';
 
 export interface Services {
   accounts: AccountService;
@@ -39,6 +41,9 @@ export interface Services {
   dispatcher: Dispatcher;
   poller: StatusPoller;
   bus: EventBus;
+  /** Metrics and traces of this app instance. */
+  observability: Observability;
+  retention: RetentionService;
   /** The worker's tasks, each beside the service it calls. */
   tasks: TaskDefinition[];
   /** Stops in-process timers (the built-in provider's pending reports). */
@@ -46,7 +51,14 @@ export interface Services {
 }
 
 /** The composition root of the domain: every service wired to its collaborators, once. */
-export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logger, config: Config, publicUrl: () => string): Services {
+export function createServices(
+  db: Kysely<Database>,
+  bus: EventBus,
+  logger: Logger,
+  config: Config,
+  publicUrl: () => string,
+  observability: Observability = detachedObservability(),
+): Services {
   const clock =
     config.CLOCK_START || config.CLOCK_SPEED !== 1
       ? scaledClock(config.CLOCK_START ? new Date(config.CLOCK_START) : new Date(), config.CLOCK_SPEED)
@@ -55,9 +67,9 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     retryBaseMs: config.REPORT_PUSH_RETRY_BASE_MS,
     giveUpAfterMs: config.REPORT_PUSH_GIVE_UP_AFTER_MS,
     timeoutMs: config.REPORT_PUSH_TIMEOUT_MS,
-  });
-  const outcomes = new OutcomeWriter(db, bus, clock, reportPush);
-  const reportIntake = new ReportIntake(db, bus, logger, outcomes);
+  }, observability);
+  const outcomes = new OutcomeWriter(db, bus, clock, reportPush, observability);
+  const reportIntake = new ReportIntake(db, bus, logger, outcomes, observability);
   const expiry = new ExpiryService(db, outcomes, clock);
   const connections = new ConnectionService(db, publicUrl);
   const providers = new ProviderRegistry(
@@ -74,11 +86,18 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   );
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
-  const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS });
+  const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS }, observability);
+  const retention = new RetentionService(db, clock, logger, observability.metrics, {
+    messagesDays: config.RETENTION_MESSAGES_DAYS,
+    inboundDays: config.RETENTION_INBOUND_DAYS,
+    idempotencyKeyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    batchSize: config.RETENTION_BATCH_SIZE,
+    intervalMs: config.RETENTION_INTERVAL_MS,
+  });
   return {
     accounts: new AccountService(db),
     scenarios,
-    send: new SendService(db, scenarios, connections, clock),
+    send: new SendService(db, scenarios, connections, clock, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000),
     connections,
     providers,
     publicUrl,
@@ -93,7 +112,9 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     dispatcher,
     poller,
     bus,
-    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush)],
+    observability,
+    retention,
+    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), retentionTask(retention)],
     close: () => providers.close(),
   };
 }

@@ -152,6 +152,8 @@ export interface AttemptTable {
   expiresAt: Date | null;
   doneAt: Date | null;
   seenAt: Date | null;
+  /** W3C trace context of the dispatch that sent it (set only while tracing): callbacks continue that trace. */
+  traceparent: string | null;
   createdAt: CreatedAt;
   updatedAt: CreatedAt;
 }

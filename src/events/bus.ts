@@ -4,6 +4,8 @@ import type { Logger } from '../logger.js';
 import { createPostgresEventTarget } from './postgres-event-target.js';
 import { createRedisEventTransport } from './redis-event-transport.js';
 import type { EventTransport } from './transport.js';
+import { Metrics } from '../observability/metrics.js';
+import { countedSubscription } from '../observability/subscriptions.js';
 
 /** A status change of one message, as subscribers receive it. */
 export interface MessageStatusPayload {
@@ -48,13 +50,14 @@ export class EventBus {
     private readonly prefix: string,
     private readonly pubsub: PubSub<Topics>,
     private readonly transport: EventTransport,
+    private readonly metrics: Metrics,
   ) {}
 
-  static async create(options: { prefix: string; redisUrl?: string; databaseUrl: string; logger: Logger }): Promise<EventBus> {
+  static async create(options: { prefix: string; redisUrl?: string; databaseUrl: string; logger: Logger; metrics?: Metrics }): Promise<EventBus> {
     const transport = options.redisUrl
       ? await createRedisEventTransport(options.redisUrl, options.logger, options.prefix)
       : await createPostgresEventTarget(options.databaseUrl, options.logger);
-    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget: transport }), transport);
+    return new EventBus(options.prefix, createPubSub<Topics>({ eventTarget: transport }), transport, options.metrics ?? new Metrics());
   }
 
   /** Why events may not reach subscribers right now (the transport is reconnecting), or null. */
@@ -71,6 +74,7 @@ export class EventBus {
     const message = { ...payload.message, flow: [] };
     const attempt = payload.attempt ? { ...payload.attempt, content: { type: 'TEXT' as const, text: '' } } : null;
     this.pubsub.publish('message-status', this.scope(accountId), { ...payload, message, attempt });
+    this.metrics.eventPublished('message-status');
   }
 
   /**
@@ -78,21 +82,22 @@ export class EventBus {
    * generator waiting for its next event would hold the return until another event arrived.
    */
   messageStatus(accountId: string): AsyncIterableIterator<MessageStatusPayload> {
-    return pipe(
+    return countedSubscription(this.metrics, 'message-status', pipe(
       this.pubsub.subscribe('message-status', this.scope(accountId)),
       map((p) => ({ message: revive(p.message), attempt: revive(p.attempt), occurredAt: new Date(p.occurredAt) })),
-    ) as AsyncIterableIterator<MessageStatusPayload>;
+    ) as AsyncIterableIterator<MessageStatusPayload>);
   }
 
   publishInbound(accountId: string, payload: InboundPayload): void {
     this.pubsub.publish('inbound', this.scope(accountId), payload);
+    this.metrics.eventPublished('inbound');
   }
 
   inbound(accountId: string): AsyncIterableIterator<InboundPayload> {
-    return pipe(
+    return countedSubscription(this.metrics, 'inbound', pipe(
       this.pubsub.subscribe('inbound', this.scope(accountId)),
       map((p) => ({ inbound: revive(p.inbound) })),
-    ) as AsyncIterableIterator<InboundPayload>;
+    ) as AsyncIterableIterator<InboundPayload>);
   }
 
   async close(): Promise<void> {

@@ -8,15 +8,15 @@ import type { TaskDefinition, TaskName } from './queue.js';
  * (a runner only fetches jobs whose task it knows), so slow work in one cannot delay another:
  * - dispatch: sends and retries; the only lane that waits on providers' send APIs, and within it no
  *   provider connection may take every slot (ProviderGate).
- * - timers: expiries, which only touch the database: validity ends and failover starts on time
- *   however long providers take to answer.
+ * - timers: expiries and retention, which only touch the database: validity ends and failover starts
+ *   on time however long providers take to answer.
  * - callouts: status polls and report pushes, which wait on providers' and customers' servers.
  */
 export type LaneName = 'dispatch' | 'timers' | 'callouts';
 
 export const LANE_TASKS: Record<LaneName, TaskName[]> = {
   dispatch: ['dispatch'],
-  timers: ['expire'],
+  timers: ['expire', 'retention'],
   callouts: ['poll', 'push-report'],
 };
 
@@ -29,6 +29,8 @@ export interface Lane {
 /** Splits the tasks into lanes; the dispatch task goes through the provider gate. */
 export function workerLanes(tasks: TaskDefinition[], gate: ProviderGate, concurrency: Record<LaneName, number>): Lane[] {
   const byName = new Map(tasks.map((t) => [t.name, t.task]));
+  const laneless = tasks.filter((t) => !Object.values(LANE_TASKS).some((names) => names.includes(t.name)));
+  if (laneless.length > 0) throw new Error(`tasks in no worker lane: ${laneless.map((t) => t.name).join(', ')}`);
   const taskOf = (name: TaskName): Task => {
     const task = byName.get(name);
     if (!task) throw new Error(`no task defined for '${name}'`);

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Task } from 'graphile-worker';
 import type { Database } from '../db/schema.js';
+import { activeTraceparent } from '../observability/tracing.js';
 import { JOB_PAYLOADS, type JobPayload, type TaskName } from './payloads.js';
 
 export type { JobPayload, TaskName };
@@ -15,9 +16,11 @@ export type JobSpec = {
  */
 export async function enqueue(db: Kysely<Database>, jobs: JobSpec[]): Promise<void> {
   if (jobs.length === 0) return;
+  // The trace that made a job continues in it (the worker's task span takes this as its parent).
+  const traceparent = activeTraceparent();
   const rows = jobs.map((j) => ({
     identifier: j.task,
-    payload: j.payload,
+    payload: traceparent ? { ...j.payload, traceparent } : j.payload,
     run_at: (j.runAt ?? new Date()).toISOString(),
     max_attempts: j.maxAttempts ?? 25,
   }));

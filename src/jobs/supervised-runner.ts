@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { run, type Runner, type RunnerOptions, type TaskList, type WorkerEvents, Logger as WorkerLogger } from 'graphile-worker';
+import { run, type Runner, type RunnerOptions, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type pg from 'pg';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { Logger } from '../logger.js';
+import { createWorkerLogger } from '../observability/worker-log.js';
 
 export interface RunnerSpec {
   /** Names the runner in logs and readiness reasons. */
@@ -65,7 +66,7 @@ export class SupervisedRunner {
       pollInterval: this.spec.pollIntervalMs,
       noHandleSignals: true,
       parsedCronItems: [],
-      logger: workerLogger(this.logger.child({ runner: this.spec.name })),
+      logger: createWorkerLogger(this.logger.child({ runner: this.spec.name })),
       events,
     });
     const exited = () => this.exited(runner, poolId);
@@ -126,13 +127,4 @@ export class SupervisedRunner {
       this.wake = done;
     });
   }
-}
-
-/** graphile-worker's log lines through the service's logger, with the worker and job they concern. */
-export function workerLogger(logger: Logger): WorkerLogger {
-  return new WorkerLogger((scope) => (level, message, meta) => {
-    const log = logger.child({ worker: scope.workerId, task: scope.taskIdentifier, jobId: scope.jobId });
-    const pinoLevel = level === 'warning' ? 'warn' : level;
-    log[pinoLevel]({ ...meta }, message);
-  });
 }

@@ -10,6 +10,9 @@ import { viberLabelFor } from '../domain/sending-options.js';
 import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
 import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
+import { detachedObservability, type Observability } from '../observability/index.js';
+import { observeProviderCall, providerCallOutcome } from '../observability/provider-calls.js';
+import { activeTraceparent } from '../observability/tracing.js';
 import { isPolled, moduleFor, type ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
 import { dispatchJobs, moveAttempts } from './attempts.js';
@@ -45,13 +48,18 @@ export class Dispatcher {
     private readonly logger: Logger,
     private readonly clock: Clock,
     private readonly options: DispatchOptions,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   async dispatch(attemptRefs: string[]): Promise<void> {
     const claimed = await this.claim(attemptRefs);
     if (claimed.length === 0) return;
+    const claimedAt = this.clock.now().getTime();
     const sent = await this.send(claimed);
     const results = claimed.map((attempt, i) => ({ attempt, result: sent[i]! }));
+    for (const { attempt, result } of results) {
+      this.observability.metrics.dispatchedAttempt(attempt.channel, attempt.provider, providerCallOutcome([result]), (claimedAt - attempt.notBefore.getTime()) / 1000);
+    }
 
     const outcomes: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
     const retries: Array<{ attempt: Claimed; error: TransientProviderError }> = [];
@@ -96,6 +104,7 @@ export class Dispatcher {
    */
   private async claim(attemptRefs: string[]): Promise<Claimed[]> {
     const now = this.clock.now();
+    const traceparent = activeTraceparent();
     const { claimed, canceled } = await this.db.transaction().execute(async (trx) => {
       const candidates = await trx
         .selectFrom('attempt as a')
@@ -134,7 +143,7 @@ export class Dispatcher {
         await trx
           .updateTable('attempt')
           // sentAt is when we hand it over, so a report that overtakes the send's answer still finds it.
-          .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now })
+          .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now, ...(traceparent ? { traceparent } : {}) })
           .where('id', 'in', sendNow.map((d) => d.id))
           .execute();
       }
@@ -209,13 +218,17 @@ export class Dispatcher {
       if (byAdapter.has(adapter)) byAdapter.get(adapter)!.push({ index, message });
       else byAdapter.set(adapter, [{ index, message }]);
     }
+    const observe = <T extends Array<SendResult | Error>>(items: Array<{ index: number; message: OutboundMessage }>, call: () => Promise<T>) =>
+      observeProviderCall(this.observability, claimed[items[0]!.index]!.provider, items.map((i) => i.message), call);
     await Promise.all(
       [...byAdapter].map(async ([adapter, items]) => {
         if (adapter.sendBatch && items.length > 1) {
-          const outcomes = await adapter.sendBatch(items.map((i) => i.message)).catch((err: unknown) => items.map(() => asError(err)));
+          const outcomes = await observe(items, () => adapter.sendBatch!(items.map((i) => i.message)).catch((err: unknown) => items.map(() => asError(err))));
           items.forEach((item, k) => (results[item.index] = outcomes[k] ?? new Error('the provider adapter returned no outcome')));
         } else {
-          await Promise.all(items.map(async (item) => (results[item.index] = await adapter.send(item.message).catch(asError))));
+          await Promise.all(
+            items.map(async (item) => (results[item.index] = (await observe([item], async () => [await adapter.send(item.message).catch(asError)]))[0]!)),
+          );
         }
       }),
     );
@@ -242,6 +255,7 @@ export class Dispatcher {
         continue;
       }
       this.logger.info({ attemptId: attempt.attemptId, tries: attempt.tries, delayMs: delay, reason: error.message }, 'retrying send');
+      this.observability.metrics.retry(attempt.provider);
       await this.db.transaction().execute(async (trx) => {
         const requeued = await trx
           .updateTable('attempt')

@@ -45,6 +45,8 @@ export class IdempotencyKeys {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    /** How long a key holds (IDEMPOTENCY_KEY_TTL_HOURS); retention deletes keys older than this. */
+    private readonly ttlMs: number = IDEMPOTENCY_WINDOW_MS,
   ) {}
 
   /**
@@ -105,6 +107,6 @@ export class IdempotencyKeys {
   }
 
   private expired(createdAt: Date): boolean {
-    return this.clock.now().getTime() - createdAt.getTime() > IDEMPOTENCY_WINDOW_MS;
+    return this.clock.now().getTime() - createdAt.getTime() > this.ttlMs;
   }
 }

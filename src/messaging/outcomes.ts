@@ -8,6 +8,7 @@ import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { lockInOrder, type Locked } from './locks.js';
 import type { ReportPush } from './report-push.js';
+import { countFinished, detachedObservability, type Observability } from '../observability/index.js';
 
 /** What happened to an attempt, from whichever source learned it (dispatch, callback, poll, expiry). */
 export interface AttemptOutcome {
@@ -31,6 +32,8 @@ export interface OutcomeItem {
 export interface StatusChange {
   accountId: string;
   payload: MessageStatusPayload;
+  /** This change made the message final. */
+  final?: boolean;
 }
 
 /**
@@ -45,6 +48,7 @@ export class OutcomeWriter {
     private readonly bus: EventBus,
     private readonly clock: Clock,
     private readonly reportPush: ReportPush,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   /** Applies outcomes to attempts in one transaction, then publishes what changed. */
@@ -55,6 +59,7 @@ export class OutcomeWriter {
       return this.record(trx, locked, items);
     });
     for (const c of changes) this.bus.publishMessageStatus(c.accountId, c.payload);
+    countFinished(this.observability.metrics, changes);
   }
 
   /**
@@ -153,7 +158,7 @@ export class OutcomeWriter {
         locked.messages.set(updated.id, updated);
         messages.set(updated.id, updated);
       }
-      changed.push({ accountId: message.accountId, payload: { message: updated, attempt, occurredAt: now } });
+      changed.push({ accountId: message.accountId, payload: { message: updated, attempt, occurredAt: now }, ...(decision.kind === 'final' ? { final: true } : {}) });
     }
 
     if (attempts.size > 0) await writeChanges(trx, [...attempts.values()], [...messages.values()], events, now);

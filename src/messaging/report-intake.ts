@@ -2,12 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Database, InboundMessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { countFinished, detachedObservability, type Observability } from '../observability/index.js';
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordInbound } from './inbound.js';
 import { lockMessagesOf, type Locked } from './locks.js';
 import type { OutcomeItem, OutcomeWriter } from './outcomes.js';
 import { recordSubscriberEvent } from './viber-subscribers.js';
+import { CallbackSpans } from '../observability/callback-spans.js';
 
 /** A report that names an attempt we do not have (yet): the provider should try again later. */
 export class UnknownAttemptError extends Error {
@@ -22,7 +24,7 @@ const REPORT_BATCH = 200;
 const MAX_FLUSHES = 2;
 
 type Published =
-  | { kind: 'status'; accountId: string; payload: MessageStatusPayload }
+  | { kind: 'status'; accountId: string; payload: MessageStatusPayload; final?: boolean }
   | { kind: 'inbound'; accountId: string; inbound: InboundMessageRow };
 
 interface Pending {
@@ -46,6 +48,7 @@ export class ReportIntake {
     private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly outcomes: OutcomeWriter,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   /** Applies one callback's reports now. A report naming an attempt we do not know fails the whole callback. */
@@ -92,12 +95,14 @@ export class ReportIntake {
   private async applyReportGroups(groups: Array<{ reports: ProviderReport[]; origin: ReportOrigin }>): Promise<Array<Error | null>> {
     const results: Array<Error | null> = groups.map(() => null);
     const published: Published[] = [];
+    const spans = new CallbackSpans(this.observability.tracing);
     try {
       await this.db.transaction().execute(async (trx) => {
         const { targets, rows } = await lockReportedAttempts(
           trx,
           groups.map((g) => g.reports.map((r) => (r.kind === 'status' || r.kind === 'seen' ? { match: r.match, origin: g.origin } : null))),
         );
+        spans.open(groups.map((g) => g.reports), targets, rows);
         groups.forEach((g, i) => {
           const unknown = g.reports.find((r, j) => (r.kind === 'status' || r.kind === 'seen') && !targets[i]![j]);
           if (unknown && (unknown.kind === 'status' || unknown.kind === 'seen')) results[i] = new UnknownAttemptError(unknown.match);
@@ -124,13 +129,16 @@ export class ReportIntake {
         }
       });
     } catch (err) {
+      spans.close(err);
       if (groups.length === 1) return [err instanceof Error ? err : new Error(String(err))];
       return Promise.all(groups.map(async (g) => (await this.applyReportGroups([g]))[0]!));
     }
+    spans.close(null);
     for (const p of published) {
       if (p.kind === 'status') this.bus.publishMessageStatus(p.accountId, p.payload);
       else this.bus.publishInbound(p.accountId, { inbound: p.inbound });
     }
+    countFinished(this.observability.metrics, published.flatMap((p) => (p.kind === 'status' ? [p] : [])));
     return results;
   }
 

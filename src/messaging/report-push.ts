@@ -7,6 +7,8 @@ import { defineTask, enqueue, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import { attemptPrice, messagePrice, type Price } from '../domain/price.js';
 import { postWebhook } from './webhook-post.js';
+import { detachedObservability, type Observability } from '../observability/index.js';
+import { pushFailure } from '../observability/push-failure.js';
 
 export interface ReportPushOptions {
   /** First retry delay; later ones double up to an hour. */
@@ -80,6 +82,7 @@ export class ReportPush {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: ReportPushOptions,
+    private readonly observability: Observability = detachedObservability(),
   ) {}
 
   /** Called inside the transaction that made the message final, so the push exists exactly when it does. */
@@ -146,13 +149,17 @@ export class ReportPush {
       await trx.insertInto('reportDeliveryTry').values({ deliveryRef, attemptedAt, statusCode, error, errorCode, durationMs }).execute();
 
       const tries = delivery.tries + 1;
+      this.observability.metrics.reportPush(!error ? 'delivered' : statusCode !== null ? 'http_error' : 'network_error');
+      const failure = errorCode ? Object.assign(new Error(error ?? errorCode), { code: errorCode }) : null;
+      if (error) this.logger.warn(pushFailure(delivery.url, statusCode, failure, { deliveryRef, tries }), 'delivery report push failed');
       if (!error) {
         await trx.updateTable('reportDelivery').set({ state: 'DELIVERED', tries, deliveredAt: attemptedAt, nextTryAt: null }).where('id', '=', deliveryRef).execute();
         return;
       }
       const next = new Date(attemptedAt.getTime() + retryDelayMs(tries, { baseMs: this.options.retryBaseMs, maxMs: 3600_000 }));
       if (next.getTime() - delivery.createdAt.getTime() > this.options.giveUpAfterMs) {
-        this.logger.warn({ deliveryRef, url: delivery.url, tries }, 'giving up on a delivery report push');
+        this.logger.warn(pushFailure(delivery.url, statusCode, failure, { deliveryRef, tries }), 'giving up on a delivery report push');
+        this.observability.metrics.reportPush('gave_up');
         await trx.updateTable('reportDelivery').set({ state: 'FAILED', tries, nextTryAt: null }).where('id', '=', deliveryRef).execute();
         return;
       }

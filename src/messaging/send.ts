@@ -28,6 +28,7 @@ import {
   webhookUrlSchema,
 } from './rules.js';
 import type { ScenarioService } from './scenarios.js';
+import { detachedObservability, type Observability } from '../observability/index.js';
 
 export const MAX_DESTINATIONS = 10_000;
 export const MAX_BULK_ENTRIES = 100;
@@ -136,8 +137,10 @@ export class SendService {
     private readonly scenarios: ScenarioService,
     private readonly connections: ConnectionService,
     private readonly clock: Clock,
+    private readonly observability: Observability = detachedObservability(),
+    idempotencyTtlMs?: number,
   ) {
-    this.idempotency = new IdempotencyKeys(db, clock);
+    this.idempotency = new IdempotencyKeys(db, clock, idempotencyTtlMs);
   }
 
   /** One message entry (to one or many destinations) as its own bulk. */
@@ -177,9 +180,11 @@ export class SendService {
     const start = options.sendAt && options.sendAt > now ? options.sendAt : now;
     const bulkId = options.bulkId ?? uuidv7();
 
-    return this.db.transaction().execute(async (trx) => {
+    let replayed = false;
+    const outcome = await this.db.transaction().execute(async (trx) => {
       if (options.idempotencyKey) {
         const earlier = await this.idempotency.claim<SendOutcome>(trx, accountId, options.idempotencyKey, raw);
+        replayed = earlier !== null;
         if (earlier) return earlier;
       }
       const bulk = await trx
@@ -261,6 +266,10 @@ export class SendService {
       if (options.idempotencyKey) await this.idempotency.complete(trx, accountId, options.idempotencyKey, outcome);
       return outcome;
     });
+    if (!replayed) {
+      for (const { flow, entry } of entries) this.observability.metrics.messagesAccepted(flow[0]!.channel, flow[0]!.provider, entry.destinations.length);
+    }
+    return outcome;
   }
 
   private async prepare(accountId: string, entry: Entry, path: string[], connections: ProviderConnectionRow[]): Promise<PreparedEntry> {
