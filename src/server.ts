@@ -11,14 +11,16 @@ import type { GraphQLContext } from './graphql/context.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
-import type { Account } from './messaging/accounts.js';
+import type { AuthenticatedAccount } from './messaging/api-keys.js';
+import { KeySockets } from './graphql/key-sockets.js';
+import { useScopeGuard } from './graphql/scope-guard.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
-type ServerContext = { req: IncomingMessage; wsAccount?: Account | null };
+type ServerContext = { req: IncomingMessage; wsAccount?: AuthenticatedAccount | null };
 
 const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
 #   {"Authorization": "App <your key>"}
@@ -83,7 +85,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         return maskError(error, message, false);
       },
     },
-    plugins: [useInputFieldErrors()],
+    plugins: [useInputFieldErrors(), useScopeGuard()],
     context: async ({ request, wsAccount }) => {
       // WebSocket operations were authenticated when they subscribed; HTTP ones are checked here,
       // before any resolver runs, so a bad key reads and writes nothing.
@@ -125,7 +127,10 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
   server.keepAliveTimeout = 5_000;
 
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const wsServer = useServer<Record<string, unknown>, { account: Account | null }>(
+  // A revoked key (here or on another instance) ends its open sessions at once.
+  const keySockets = new KeySockets();
+  const stopFollowingKeys = services.apiKeys.onKeyEnded((keyId) => keySockets.closeAll(keyId));
+  const wsServer = useServer<Record<string, unknown>, { account: AuthenticatedAccount | null }>(
     {
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
@@ -139,6 +144,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         const account = await services.accounts.authenticate(header);
         if (!account) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.account = account;
+        keySockets.add(account.key.id, ctx.extra.socket);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -151,6 +157,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
           ctx.extra.socket.close(4403, 'Forbidden');
           return [unauthenticated()];
         }
+        keySockets.add(account.key.id, ctx.extra.socket);
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           wsAccount: account,
@@ -181,6 +188,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     server,
     yoga,
     close: async () => {
+      stopFollowingKeys();
       await wsServer.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

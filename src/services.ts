@@ -5,6 +5,7 @@ import type { EventBus } from './events/bus.js';
 import type { Logger } from './logger.js';
 import { scaledClock, systemClock, type Clock } from './domain/clock.js';
 import { AccountService } from './messaging/accounts.js';
+import { ApiKeyService, endApiKeyTask } from './messaging/api-keys.js';
 import { BulkService } from './messaging/bulks.js';
 import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
@@ -23,6 +24,7 @@ import { SimulatorProvider } from './providers/simulator/simulator.js';
 
 export interface Services {
   accounts: AccountService;
+  apiKeys: ApiKeyService;
   scenarios: ScenarioService;
   send: SendService;
   connections: ConnectionService;
@@ -76,9 +78,12 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   const providers = new ProviderRegistry(simulator, (id) => connections.byId(id), publicUrl);
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const apiKeys = new ApiKeyService(db, clock, logger, bus);
+  apiKeys.listen();
   const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS });
   return {
-    accounts: new AccountService(db),
+    accounts: new AccountService(db, apiKeys),
+    apiKeys,
     scenarios,
     send: new SendService(db, scenarios, connections, clock),
     connections,
@@ -95,7 +100,10 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     dispatcher,
     poller,
     bus,
-    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush)],
-    close: () => simulator.close(),
+    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), endApiKeyTask(apiKeys)],
+    close: () => {
+      simulator.close();
+      apiKeys.close();
+    },
   };
 }

@@ -13,6 +13,7 @@ export const JOB_PAYLOADS = {
   expire: attemptBatch,
   poll: z.object({ attemptRef: rowRef }),
   'push-report': z.object({ deliveryRef: rowRef }),
+  'end-api-key': z.object({ keyId: z.uuid() }),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;
