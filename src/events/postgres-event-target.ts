@@ -43,8 +43,12 @@ export async function createPostgresEventTarget(
   publisher.on('error', (err) => logger.warn({ error: err.message }, 'event publisher connection failed'));
   listener.on('error', (err) => logger.error({ error: err.message }, 'event listener connection failed'));
   await listener.connect();
+  let closing = false;
   const listenQuery = (verb: 'listen' | 'unlisten', topic: string) =>
-    listener.query(`${verb} ${channelOf(topic)}`).catch((err: unknown) => logger.error({ error: String(err), topic }, `event ${verb} failed`));
+    listener.query(`${verb} ${channelOf(topic)}`).catch((err: unknown) => {
+      // Subscribers that end while the instance shuts down unlisten on a connection that is going away.
+      if (!closing) logger.error({ error: String(err), topic }, `event ${verb} failed`);
+    });
   listener.on('notification', (n) => {
     if (!n.payload) return;
     const { topic, detail } = JSON.parse(n.payload) as { topic: string; detail: unknown };
@@ -102,6 +106,7 @@ export async function createPostgresEventTarget(
     },
     close: async () => {
       // A short-lived publisher (the CLI revoking a key) must not end the pool under its last notification.
+      closing = true;
       await flush();
       await listener.end().catch(() => undefined);
       await publisher.end().catch(() => undefined);
