@@ -5,6 +5,7 @@ import * as providerConnections from './2026-11-21T02-provider-connections.js';
 import * as hotPathWrites from './2026-11-21T03-hot-path-writes.js';
 import * as reportDetails from './2026-12-01T00-report-details.js';
 import * as observability from './2026-12-01T03-observability.js';
+import * as apiKeyScopes from './2026-12-01T02-api-key-scopes.js';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-21T02-provider-connections': providerConnections,
   '2026-11-21T03-hot-path-writes': hotPathWrites,
   '2026-12-01T00-report-details': reportDetails,
+  '2026-12-01T02-api-key-scopes': apiKeyScopes,
   '2026-12-01T03-observability': observability,
 };

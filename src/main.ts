@@ -5,7 +5,10 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { systemClock } from './domain/clock.js';
+import { EventBus } from './events/bus.js';
 import { AccountService } from './messaging/accounts.js';
+import { ApiKeyService, type ApiKeyView } from './messaging/api-keys.js';
 
 const USAGE = `Usage: omnigate <command> [options]
 
@@ -13,6 +16,8 @@ Commands:
   start                           serve the API (and run the worker unless WORKER_ENABLED=false)
   migrate                         apply database migrations and exit
   api-key create --account NAME   create an API key (and the account, if new)
+  api-key list --account NAME     list an account's API keys (never their secrets)
+  api-key revoke --account NAME ID  revoke a key at once
 
 Options:
   -h, --help                      show this help (or a command's: omnigate start --help)
@@ -30,9 +35,21 @@ database creates the default account and prints its API key once. SIGINT or SIGT
 
 Applies the database migrations (the application's and the job queue's) and exits. Safe to run while
 other instances are serving.`,
-  'api-key': `Usage: omnigate api-key create --account NAME
+  'api-key': `Usage:
+  omnigate api-key create --account NAME [--name LABEL] [--scopes SCOPE,...]
+  omnigate api-key list --account NAME
+  omnigate api-key revoke --account NAME ID
 
-Creates an API key for the account NAME (creating the account if it is new) and prints it once.`,
+create  Creates a key for the account NAME (creating the account if it is new) and prints its secret once.
+        --name says what it is for (default "cli"); --scopes is a comma-separated list of
+        read, send, console, admin (default admin):
+          read     delivery reports, bulks, inbound messages, scenarios, live events
+          send     sendMessage, sendMessages, pause/resume/reschedule/cancel a bulk
+          console  read, plus sendMessage to a single destination
+          admin    everything: keys, provider connections, scenarios, account settings
+list    Prints the account's keys: id, visible prefix, name, scopes, created, last used (to the minute)
+        and state (active, expires at the end of a rotation's grace period, expired, revoked).
+revoke  Stops the key ID at once, on every running instance (its open WebSockets are closed).`,
 };
 
 function printKey(apiKey: string, account: string, graphqlUrl?: string): void {
@@ -48,6 +65,24 @@ function printKey(apiKey: string, account: string, graphqlUrl?: string): void {
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function keyState(key: ApiKeyView, now: Date): string {
+  if (key.revokedAt) return `revoked ${key.revokedAt.toISOString()}`;
+  if (key.expiresAt) return key.expiresAt <= now ? `expired ${key.expiresAt.toISOString()}` : `expires ${key.expiresAt.toISOString()}`;
+  return 'active';
+}
+
+/** One key a line, columns aligned, for people (ids are what `revoke` takes). */
+function formatKeys(keys: ApiKeyView[]): string {
+  if (keys.length === 0) return 'No API keys.\n';
+  const now = new Date();
+  const rows = [
+    ['ID', 'PREFIX', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'STATE'],
+    ...keys.map((k) => [k.id, k.prefix, k.name, k.scopes.join(','), k.createdAt.toISOString(), k.lastUsedAt?.toISOString() ?? 'never', keyState(k, now)]),
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return `${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
 }
 
 async function main(): Promise<void> {
@@ -97,14 +132,41 @@ async function main(): Promise<void> {
       return;
     }
     case 'api-key': {
-      const { values, positionals } = parseArgs({ args: rest, options: { account: { type: 'string' } }, allowPositionals: true });
-      if (positionals[0] !== 'create' || !values.account) throw new Error(USAGE);
+      const { values, positionals } = parseArgs({
+        args: rest,
+        options: { account: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' } },
+        allowPositionals: true,
+      });
+      const [action, id] = positionals;
+      const usage = COMMAND_HELP['api-key']!;
+      if (!values.account || !['create', 'list', 'revoke'].includes(action ?? '') || (action === 'revoke' && !id)) throw new Error(usage);
       const database = await openDatabase(config, logger);
+      // Only a revoke has news for running instances: their key caches and open WebSockets.
+      const bus =
+        action === 'revoke'
+          ? await EventBus.create({ prefix: config.PUBSUB_PREFIX, redisUrl: config.REDIS_URL, databaseUrl: database.connectionString, logger })
+          : null;
       try {
         await migrate(database.db, database.pool, logger);
-        const { account, apiKey } = await new AccountService(database.db).createApiKey(values.account);
-        printKey(apiKey, account.name);
+        const keys = new ApiKeyService(database.db, systemClock, logger, bus);
+        const accounts = new AccountService(database.db, keys);
+        if (action === 'create') {
+          const scopes = values.scopes?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+          const { account, apiKey, key } = await accounts.createApiKey(values.account, { name: values.name, scopes });
+          printKey(apiKey, account.name);
+          process.stdout.write(`  id ${key.id}, scopes: ${key.scopes.join(', ')}\n\n`);
+          return;
+        }
+        const account = await accounts.findByName(values.account);
+        if (!account) throw new Error(`No account named "${values.account}".`);
+        if (action === 'list') {
+          process.stdout.write(formatKeys(await keys.list(account.id)));
+        } else {
+          const key = await keys.revoke(account.id, id!);
+          process.stdout.write(`Revoked ${key.id} (${key.prefix}…, "${key.name}") at ${key.revokedAt?.toISOString()}.\n`);
+        }
       } finally {
+        await bus?.close();
         await database.close();
       }
       return;

@@ -11,7 +11,9 @@ import { databaseCheck, readiness } from './health/readiness.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
-import type { Account } from './messaging/accounts.js';
+import type { AuthenticatedAccount } from './messaging/api-keys.js';
+import { KeySockets } from './graphql/key-sockets.js';
+import { useScopeGuard } from './graphql/scope-guard.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
@@ -21,7 +23,7 @@ import { logAccess, useAccessLogFacts, yogaLogging } from './observability/acces
 
 export const GRAPHQL_PATH = '/graphql';
 
-type ServerContext = { req: IncomingMessage; wsAccount?: Account | null };
+type ServerContext = { req: IncomingMessage; wsAccount?: AuthenticatedAccount | null };
 
 const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
 #   {"Authorization": "App <your key>"}
@@ -92,6 +94,7 @@ export function createHttpServer(
     },
     plugins: [
       useInputFieldErrors(),
+      useScopeGuard(),
       useAccessLogFacts(),
       // GraphQL request, phase and error metrics on this app's registry; /metrics is served below.
       ...(metricsEnabled ? [usePrometheus({ registry: metrics.registry, endpoint: false })] : []),
@@ -149,7 +152,10 @@ export function createHttpServer(
   server.keepAliveTimeout = 5_000;
 
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const wsServer = useServer<Record<string, unknown>, { account: Account | null }>(
+  // A revoked key (here or on another instance) ends its open sessions at once.
+  const keySockets = new KeySockets();
+  const stopFollowingKeys = services.apiKeys.onKeyEnded((keyId) => keySockets.closeAll(keyId));
+  const wsServer = useServer<Record<string, unknown>, { account: AuthenticatedAccount | null }>(
     {
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
@@ -163,6 +169,7 @@ export function createHttpServer(
         const account = await services.accounts.authenticate(header);
         if (!account) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.account = account;
+        keySockets.add(account.key.id, ctx.extra.socket);
         return true;
       },
       onSubscribe: async (ctx, _id, payload) => {
@@ -175,6 +182,7 @@ export function createHttpServer(
           ctx.extra.socket.close(4403, 'Forbidden');
           return [unauthenticated()];
         }
+        keySockets.add(account.key.id, ctx.extra.socket);
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           wsAccount: account,
@@ -205,6 +213,7 @@ export function createHttpServer(
     server,
     yoga,
     close: async () => {
+      stopFollowingKeys();
       await wsServer.dispose();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

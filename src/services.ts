@@ -5,6 +5,7 @@ import type { EventBus } from './events/bus.js';
 import type { Logger } from './logger.js';
 import { scaledClock, systemClock, type Clock } from './domain/clock.js';
 import { AccountService } from './messaging/accounts.js';
+import { ApiKeyService, endApiKeyTask } from './messaging/api-keys.js';
 import { BulkService } from './messaging/bulks.js';
 import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
@@ -24,6 +25,7 @@ import { RetentionService, retentionTask } from './retention/retention.js';
 
 export interface Services {
   accounts: AccountService;
+  apiKeys: ApiKeyService;
   scenarios: ScenarioService;
   send: SendService;
   connections: ConnectionService;
@@ -86,6 +88,8 @@ export function createServices(
   );
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const apiKeys = new ApiKeyService(db, clock, logger, bus);
+  apiKeys.listen();
   const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS }, observability);
   const retention = new RetentionService(db, clock, logger, observability.metrics, {
     messagesDays: config.RETENTION_MESSAGES_DAYS,
@@ -95,7 +99,8 @@ export function createServices(
     intervalMs: config.RETENTION_INTERVAL_MS,
   });
   return {
-    accounts: new AccountService(db),
+    accounts: new AccountService(db, apiKeys),
+    apiKeys,
     scenarios,
     send: new SendService(db, scenarios, connections, clock, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000),
     connections,
@@ -114,7 +119,10 @@ export function createServices(
     bus,
     observability,
     retention,
-    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), retentionTask(retention)],
-    close: () => providers.close(),
+    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), retentionTask(retention), endApiKeyTask(apiKeys)],
+    close: () => {
+      providers.close();
+      apiKeys.close();
+    },
   };
 }

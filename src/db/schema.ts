@@ -42,9 +42,17 @@ export interface ApiKeyTable {
   accountId: string;
   keyHash: string;
   keyPrefix: string;
-  label: string | null;
+  name: string;
+  /** Scope names (src/domain/scopes.ts); `admin` implies every other. */
+  scopes: string[];
   createdAt: CreatedAt;
   revokedAt: Date | null;
+  /** Written at most once a minute per key. */
+  lastUsedAt: Date | null;
+  /** Set when the key was rotated: it works until then (its grace period), then stops. */
+  expiresAt: Date | null;
+  /** The key that replaced this one on rotation. */
+  replacedBy: string | null;
 }
 
 export interface ScenarioTable {

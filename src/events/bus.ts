@@ -19,9 +19,17 @@ export interface InboundPayload {
   inbound: InboundMessageRow;
 }
 
+/** An API key was revoked, rotated or reached the end of its grace period (`ended`: it no longer works). */
+export interface ApiKeyChangedPayload {
+  accountId: string;
+  keyId: string;
+  ended: boolean;
+}
+
 type Topics = {
   'message-status': [scope: string, payload: MessageStatusPayload];
   inbound: [scope: string, payload: InboundPayload];
+  'api-key-changed': [scope: string, payload: ApiKeyChangedPayload];
 };
 
 const DATE_FIELDS = ['createdAt', 'updatedAt', 'sentAt', 'doneAt', 'seenAt', 'expiresAt', 'receivedAt', 'occurredAt'] as const;
@@ -98,6 +106,15 @@ export class EventBus {
       this.pubsub.subscribe('inbound', this.scope(accountId)),
       map((p) => ({ inbound: revive(p.inbound) })),
     ) as AsyncIterableIterator<InboundPayload>);
+  }
+
+  /** Every instance listens to every account's key changes (each clears its key cache, closes ended keys' sockets). */
+  publishApiKeyChanged(payload: ApiKeyChangedPayload): void {
+    this.pubsub.publish('api-key-changed', `${this.prefix}:api-keys`, payload);
+  }
+
+  apiKeyChanges(): AsyncIterableIterator<ApiKeyChangedPayload> {
+    return this.pubsub.subscribe('api-key-changed', `${this.prefix}:api-keys`) as AsyncIterableIterator<ApiKeyChangedPayload>;
   }
 
   async close(): Promise<void> {

@@ -54,11 +54,13 @@ export async function createPostgresEventTarget(connectionString: string, logger
   const pending: Array<{ channel: string; payload: string }> = [];
   const flush = () => {
     const batch = pending.splice(0, pending.length);
+    const sent: Array<Promise<unknown>> = [];
     for (let i = 0; i < batch.length; i += 100) {
       const chunk = batch.slice(i, i + 100);
       const calls = chunk.map((_, j) => `pg_notify($${2 * j + 1}, $${2 * j + 2})`).join(', ');
-      publisher.query(`select ${calls}`, chunk.flatMap((c) => [c.channel, c.payload])).catch((err: unknown) => logger.error({ error: String(err) }, 'event publish failed'));
+      sent.push(publisher.query(`select ${calls}`, chunk.flatMap((c) => [c.channel, c.payload])).catch((err: unknown) => logger.error({ error: String(err) }, 'event publish failed')));
     }
+    return Promise.all(sent);
   };
 
   const toCallback = (cb: EventListenerOrEventListenerObject | null): Callback | null =>
@@ -96,7 +98,8 @@ export async function createPostgresEventTarget(connectionString: string, logger
     },
     problem: () => listener.problem(),
     close: async () => {
-      flush();
+      // A short-lived publisher (the CLI revoking a key) must not end the pool under its last notification.
+      await flush();
       await listener.close();
       await publisher.end().catch(() => undefined);
     },

@@ -1,4 +1,4 @@
-import type { Account } from '../messaging/accounts.js';
+import type { AuthenticatedAccount } from '../messaging/api-keys.js';
 import type { Services } from '../services.js';
 
 /**
@@ -7,11 +7,14 @@ import type { Services } from '../services.js';
  */
 export type ApiServices = Pick<
   Services,
-  'accounts' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush'
+  'accounts' | 'apiKeys' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush'
 >;
 
-/** What every resolver gets: the caller's account (authentication already happened) and the services. */
+/**
+ * What every resolver gets: the caller's account and key (authentication and the key's scopes were
+ * checked before any resolver ran) and the services.
+ */
 export interface GraphQLContext {
-  account: Account;
+  account: AuthenticatedAccount;
   services: ApiServices;
 }

@@ -8,6 +8,7 @@ import './message.js';
 import './bulk.js';
 import './send.js';
 import './account.js';
+import './api-key.js';
 import './provider-connection.js';
 import './inbound.js';
 import './sms.js';

@@ -8,7 +8,7 @@ import type { TaskDefinition, TaskName } from './queue.js';
  * (a runner only fetches jobs whose task it knows), so slow work in one cannot delay another:
  * - dispatch: sends and retries; the only lane that waits on providers' send APIs, and within it no
  *   provider connection may take every slot (ProviderGate).
- * - timers: expiries and retention, which only touch the database: validity ends and failover starts
+ * - timers: expiries, retention and key grace ends, which only touch the database: validity ends and failover starts
  *   on time however long providers take to answer.
  * - callouts: status polls and report pushes, which wait on providers' and customers' servers.
  */
@@ -16,7 +16,7 @@ export type LaneName = 'dispatch' | 'timers' | 'callouts';
 
 export const LANE_TASKS: Record<LaneName, TaskName[]> = {
   dispatch: ['dispatch'],
-  timers: ['expire', 'retention'],
+  timers: ['expire', 'retention', 'end-api-key'],
   callouts: ['poll', 'push-report'],
 };
 

@@ -14,6 +14,7 @@ export const JOB_PAYLOADS = {
   poll: z.object({ attemptRef: rowRef }),
   'push-report': z.object({ deliveryRef: rowRef }),
   retention: z.object({}),
+  'end-api-key': z.object({ keyId: z.uuid() }),
 } as const;
 
 export type TaskName = keyof typeof JOB_PAYLOADS;

@@ -1,48 +1,23 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AccountRow, Database } from '../db/schema.js';
+import { SCOPES } from '../domain/scopes.js';
+import { issueKey, type ApiKeyService, type ApiKeyView, type AuthenticatedAccount } from './api-keys.js';
 import { parseInput } from './errors.js';
 import { webhookUrlSchema } from './rules.js';
 
 export type Account = Pick<AccountRow, 'id' | 'name'>;
 
-const KEY_PREFIX = 'og_';
-
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
-/** Accepts `App <key>` (Infobip style) or `Bearer <key>`. */
-export function apiKeyFromAuthorization(header: string | null | undefined): string | null {
-  const match = /^(?:App|Bearer)\s+(\S+)\s*$/i.exec(header ?? '');
-  return match?.[1] ?? null;
-}
-
 export class AccountService {
-  /** Keys are looked up on every request; a short cache spares the database without outliving a revoke by much. */
-  private readonly cache = new Map<string, { account: Account | null; until: number }>();
-  private static readonly CACHE_MS = 10_000;
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly keys: ApiKeyService,
+  ) {}
 
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async authenticate(authorization: string | null | undefined): Promise<Account | null> {
-    const key = apiKeyFromAuthorization(authorization);
-    if (!key) return null;
-    const hash = hashApiKey(key);
-    const cached = this.cache.get(hash);
-    if (cached && cached.until > Date.now()) return cached.account;
-    const row = await this.db
-      .selectFrom('apiKey')
-      .innerJoin('account', 'account.id', 'apiKey.accountId')
-      .select(['account.id', 'account.name'])
-      .where('apiKey.keyHash', '=', hash)
-      .where('apiKey.revokedAt', 'is', null)
-      .executeTakeFirst();
-    const account = row ?? null;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { account, until: Date.now() + AccountService.CACHE_MS });
-    return account;
+  /** The caller's account and key, or null for a missing, unknown, revoked or expired key. */
+  authenticate(authorization: string | null | undefined): Promise<AuthenticatedAccount | null> {
+    return this.keys.authenticate(authorization);
   }
 
   async settings(accountId: string): Promise<{ name: string; deliveryWebhookUrl: string | null; webhookSecret: string }> {
@@ -62,12 +37,29 @@ export class AccountService {
     return secret;
   }
 
-  /** Returns the plaintext key: it is shown once and only its hash is stored. */
-  async createApiKey(accountName: string, label: string | null = null): Promise<{ account: Account; apiKey: string }> {
+  /**
+   * Creates a key for the named account (creating the account if it is new). Returns the plaintext key:
+   * it is shown once and only its hash is stored. Without scopes the key is `admin`.
+   */
+  async createApiKey(
+    accountName: string,
+    options: { name?: string; scopes?: readonly string[] } = {},
+  ): Promise<{ account: Account; apiKey: string; key: ApiKeyView }> {
+    const input = parseInput(
+      z.object({ name: z.string().trim().min(1).max(100).optional(), scopes: z.array(z.enum(SCOPES)).min(1, 'must name at least one scope').optional() }),
+      options,
+      [],
+    );
     return this.db.transaction().execute(async (trx) => {
       const account = await findOrCreateAccount(trx, accountName);
-      return { account, apiKey: await issueKey(trx, account.id, label) };
+      const issued = await issueKey(trx, account.id, { name: input.name ?? 'cli', scopes: input.scopes ?? ['admin'] });
+      return { account, apiKey: issued.secret, key: issued.apiKey };
     });
+  }
+
+  /** The account's id by name, for the CLI. */
+  async findByName(name: string): Promise<Account | null> {
+    return (await this.db.selectFrom('account').select(['id', 'name']).where('name', '=', name).executeTakeFirst()) ?? null;
   }
 
   /**
@@ -80,7 +72,7 @@ export class AccountService {
       const any = await trx.selectFrom('account').select('id').limit(1).executeTakeFirst();
       if (any) return null;
       const account = await findOrCreateAccount(trx, defaultAccountName);
-      return { account, apiKey: await issueKey(trx, account.id, 'bootstrap') };
+      return { account, apiKey: (await issueKey(trx, account.id, { name: 'bootstrap', scopes: ['admin'] })).secret };
     });
   }
 }
@@ -94,13 +86,4 @@ async function findOrCreateAccount(db: Kysely<Database>, name: string): Promise<
     .executeTakeFirst();
   if (inserted) return inserted;
   return db.selectFrom('account').select(['id', 'name']).where('name', '=', name).executeTakeFirstOrThrow();
-}
-
-async function issueKey(db: Kysely<Database>, accountId: string, label: string | null): Promise<string> {
-  const apiKey = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
-  await db
-    .insertInto('apiKey')
-    .values({ accountId, keyHash: hashApiKey(apiKey), keyPrefix: apiKey.slice(0, 8), label })
-    .execute();
-  return apiKey;
 }
