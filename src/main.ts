@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
-import { startApp } from './app.js';
 import { loadConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrate } from './db/migrate.js';
+import { listenEarly } from './listen-early.js';
 import { createLogger } from './logger.js';
-import { AccountService } from './messaging/accounts.js';
+
+// The rest is imported by each command when it runs: `start` listens before loading it (a restart then
+// refuses no provider callback while the modules load).
+const startApp = async (...args: Parameters<typeof import('./app.js').startApp>) => (await import('./app.js')).startApp(...args);
+const openDatabase = async (...args: Parameters<typeof import('./db/connect.js').openDatabase>) => (await import('./db/connect.js')).openDatabase(...args);
+const migrate = async (...args: Parameters<typeof import('./db/migrate.js').migrate>) => (await import('./db/migrate.js')).migrate(...args);
 
 const USAGE = `Usage:
   omnigate start                               serve the API (and run the worker unless WORKER_ENABLED=false)
@@ -36,7 +39,9 @@ async function main(): Promise<void> {
 
   switch (command) {
     case 'start': {
-      const app = await startApp(config, logger);
+      const early = await listenEarly(config.PORT, config.HOST, 15_000);
+      logger.info({ url: early.localUrl }, 'accepting connections; starting');
+      const app = await startApp(config, logger, early);
       if (app.bootstrapKey) printKey(app.bootstrapKey, config.DEFAULT_ACCOUNT_NAME, app.graphqlUrl);
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
       const database = await openDatabase(config, logger);
       try {
         await migrate(database.db, database.pool, logger);
+        const { AccountService } = await import('./messaging/accounts.js');
         const { account, apiKey } = await new AccountService(database.db).createApiKey(values.account);
         printKey(apiKey, account.name);
       } finally {

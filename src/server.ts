@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
@@ -46,13 +46,19 @@ function headerFromParams(params: unknown): string | null {
 
 export interface HttpServer {
   server: Server;
+  /** Answers one request (health, webhooks, GraphQL over HTTP): for a server created elsewhere. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** Stops accepting, ends WebSocket sessions and waits for in-flight requests. */
   close(): Promise<void>;
 }
 
-/** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. */
-export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger): HttpServer {
+/**
+ * One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. Given a
+ * server that already listens (see src/listen-early.ts), it attaches WebSockets to it and leaves routing
+ * plain requests to `handle` to its owner.
+ */
+export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, existing?: Server): HttpServer {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -93,7 +99,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     },
   });
 
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
@@ -120,7 +126,8 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       return;
     }
     yoga.handle(req, res, { req });
-  });
+  };
+  const server = existing ?? createServer((req, res) => void handle(req, res));
   // Pending requests keep the server open; these stop idle keep-alive sockets from doing so on shutdown.
   server.keepAliveTimeout = 5_000;
 
@@ -179,6 +186,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
 
   return {
     server,
+    handle: (req, res) => void handle(req, res),
     yoga,
     close: async () => {
       await wsServer.dispose();

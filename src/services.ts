@@ -10,7 +10,9 @@ import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
 import { StatusPoller } from './messaging/polling.js';
 import { ReportPush } from './messaging/report-push.js';
+import { Claims, type ClaimLease } from './messaging/claims.js';
 import { Dispatcher } from './messaging/dispatch.js';
+import { InDoubtResolver } from './messaging/in-doubt.js';
 import { ReportService } from './messaging/reports.js';
 import { ScenarioService } from './messaging/scenarios.js';
 import { SendService } from './messaging/send.js';
@@ -34,13 +36,15 @@ export interface Services {
   statusUpdates: StatusUpdates;
   dispatcher: Dispatcher;
   poller: StatusPoller;
+  /** Settles attempts that may or may not be with their provider (after a crash, a lost answer). */
+  inDoubt: InDoubtResolver;
   bus: EventBus;
   /** Stops in-process timers (the simulator's pending reports). */
   close(): void;
 }
 
 /** The composition root of the domain: every service wired to its collaborators, once. */
-export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logger, config: Config, publicUrl: () => string): Services {
+export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logger, config: Config, publicUrl: () => string, lease: ClaimLease): Services {
   const clock =
     config.CLOCK_START || config.CLOCK_SPEED !== 1
       ? scaledClock(config.CLOCK_START ? new Date(config.CLOCK_START) : new Date(), config.CLOCK_SPEED)
@@ -67,6 +71,13 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   const providers = new ProviderRegistry(simulator, (id) => connections.byId(id), publicUrl);
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, statusUpdates, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const claims = new Claims(lease);
+  const inDoubt = new InDoubtResolver(db, providers, statusUpdates, claims, logger, clock, {
+    leaseTtlMs: config.WORKER_LEASE_TTL_MS,
+    claimLeaseMs: config.IN_DOUBT_CLAIM_LEASE_MS,
+    lookupDelayMs: config.IN_DOUBT_LOOKUP_DELAY_MS,
+    lookupRetryMs: config.IN_DOUBT_LOOKUP_RETRY_MS,
+  });
   return {
     accounts: new AccountService(db),
     scenarios,
@@ -80,8 +91,9 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     reportPush,
     clock,
     statusUpdates,
-    dispatcher: new Dispatcher(db, providers, statusUpdates, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS }),
+    dispatcher: new Dispatcher(db, providers, statusUpdates, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS, claims }),
     poller,
+    inDoubt,
     bus,
     close: () => simulator.close(),
   };

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 
-export type TaskName = 'dispatch' | 'expire' | 'push-report' | 'poll';
+export type TaskName = 'dispatch' | 'expire' | 'push-report' | 'poll' | 'in-doubt';
 
 export interface JobSpec {
   task: TaskName;

@@ -1,6 +1,7 @@
 import type { Task, TaskList } from 'graphile-worker';
 import { z } from 'zod';
 import type { Dispatcher } from '../messaging/dispatch.js';
+import type { InDoubtResolver } from '../messaging/in-doubt.js';
 import type { StatusPoller } from '../messaging/polling.js';
 import type { ReportPush } from '../messaging/report-push.js';
 import type { StatusUpdates } from '../messaging/status-updates.js';
@@ -18,6 +19,7 @@ export function createTaskList(services: {
   statusUpdates: StatusUpdates;
   reportPush: ReportPush;
   poller: StatusPoller;
+  inDoubt: InDoubtResolver;
 }): TaskList {
   const tasks: Record<TaskName, Task> = {
     dispatch: async (payload) => {
@@ -25,6 +27,9 @@ export function createTaskList(services: {
     },
     expire: async (payload) => {
       await services.statusUpdates.expire(attemptBatch.parse(payload).attemptRefs);
+    },
+    'in-doubt': async (payload) => {
+      await services.inDoubt.resolve(attemptBatch.parse(payload).attemptRefs);
     },
     poll: async (payload) => {
       await services.poller.poll(poll.parse(payload).attemptRef);

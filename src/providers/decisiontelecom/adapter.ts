@@ -1,10 +1,12 @@
 import type { Channel, ProviderType } from '../../domain/channel.js';
-import { postJson } from '../http-client.js';
+import { mayHaveReachedProvider, postJson } from '../http-client.js';
 import { parseRetryAfter } from '../../domain/backoff.js';
 import { analyzeSms } from '../../domain/sms-encoding.js';
 import { ERROR, STATUS, isFinal } from '../../domain/status.js';
 import {
+  SendInDoubtError,
   TransientProviderError,
+  type InDoubtPolicy,
   type OutboundMessage,
   type ProviderAdapter,
   type ProviderReport,
@@ -64,6 +66,12 @@ interface DtResponse {
  */
 export class DecisionTelecomAdapter implements ProviderAdapter {
   readonly type: ProviderType = 'DECISIONTELECOM';
+  /**
+   * send-viber takes no message id of ours, so a repeat is a second message; receive-viber answers only
+   * by DecisionTelecom's own message_id, which an attempt in doubt never got (it came in the lost answer).
+   * So an attempt in doubt is treated as sent, never sent again; its validity then decides (failover).
+   */
+  readonly inDoubt: InDoubtPolicy = 'settle';
   private readonly baseUrl: string;
   private readonly authorization: string;
   private readonly twoWay: boolean;
@@ -191,6 +199,8 @@ export class DecisionTelecomAdapter implements ProviderAdapter {
       return { httpStatus: res.status, retryAfter: res.header('retry-after'), json, text };
     } catch (err) {
       const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : errorText(err);
+      // Once the request was written out DecisionTelecom may have it: in doubt, never blindly sent again.
+      if (mayHaveReachedProvider(err)) throw new SendInDoubtError(`DecisionTelecom ${path}: ${what}`);
       throw new TransientProviderError(`DecisionTelecom ${path}: ${what}`);
     }
   }

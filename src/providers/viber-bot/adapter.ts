@@ -2,11 +2,11 @@
  * Sends through the Viber REST Bot API (provider-wire-notes.md §A). Viber answers errors as HTTP 200
  * with `status != 0`, so the body decides, not the HTTP code; the HTTP code only tells edge trouble.
  */
-import { postJson } from '../http-client.js';
+import { mayHaveReachedProvider, postJson } from '../http-client.js';
 import { parseRetryAfter } from '../../domain/backoff.js';
 import type { ProviderType } from '../../domain/channel.js';
 import { STATUS } from '../../domain/status.js';
-import { TransientProviderError } from '../types.js';
+import { SendInDoubtError, TransientProviderError, type InDoubtPolicy } from '../types.js';
 import type { OutboundMessage, ProviderAdapter, SendResult } from '../types.js';
 import { VIBER_ERROR, mapViberSendStatus } from './status-map.js';
 import { parseExactJson, removeWebhookBody, sendMessageBody, setWebhookBody, tokenString } from './wire.js';
@@ -35,6 +35,12 @@ interface RawAnswer {
 
 export class ViberBotAdapter implements ProviderAdapter {
   readonly type: ProviderType = 'VIBER_BOT';
+  /**
+   * The Bot API takes no message id of ours (a repeat is a second message) and has no way to ask about a
+   * message without the token its lost answer carried: an attempt in doubt is treated as sent, never sent
+   * again; a delivery report cannot name it, so its validity runs out and the flow fails over.
+   */
+  readonly inDoubt: InDoubtPolicy = 'settle';
   private readonly baseUrl: string;
   private readonly authToken: string;
   private readonly timeoutMs: number;
@@ -118,8 +124,8 @@ export class ViberBotAdapter implements ProviderAdapter {
   }
 
   /**
-   * Any failure to get an answer is transient: the request may not have arrived. A timeout after Viber
-   * took the message is the exception that can duplicate it; Viber has no idempotency key to prevent that.
+   * A failure before the request was written out is transient (it cannot have arrived); one after it (a
+   * timeout, a reset while waiting) is in doubt: Viber may have the message, and has no idempotency key.
    */
   private async post(endpoint: string, body: ViberJson): Promise<RawAnswer> {
     try {
@@ -137,6 +143,7 @@ export class ViberBotAdapter implements ProviderAdapter {
           : err instanceof Error
             ? `${err.message}${err.cause instanceof Error ? `: ${err.cause.message}` : ''}`
             : String(err);
+      if (mayHaveReachedProvider(err)) throw new SendInDoubtError(`Viber ${endpoint}: ${reason}`);
       throw new TransientProviderError(`Viber ${endpoint}: ${reason}`);
     }
   }
