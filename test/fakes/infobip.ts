@@ -309,7 +309,40 @@ export class FakeInfobip extends FakeServer {
     return `${prefix}-${Date.now().toString(36)}-${this.seq}`;
   }
 
+  /** While set, log queries answer this HTTP status instead of the logs (a provider that cannot be asked). */
+  logsFailWith: number | null = null;
+
+  /**
+   * Outbound message logs, `GET /sms/3/logs` and `GET /viber/2/logs` (kept 48 h by Infobip), filtered by
+   * one or more `messageId` parameters: one entry per message this fake accepted on that channel.
+   */
+  private logs(req: RecordedRequest, channel: 'SMS' | 'VIBER'): FakeReply {
+    if (this.logsFailWith !== null) return jsonReply(this.logsFailWith, infobipErrorBody('GENERAL_ERROR', 'Something went wrong.'));
+    const wanted = req.query.messageId;
+    const ids = new Set(wanted === undefined ? [] : Array.isArray(wanted) ? wanted : [wanted]);
+    const results = this.sent
+      .filter((m) => m.channel === channel && (ids.size === 0 || ids.has(m.messageId)))
+      .map((m) => ({
+        sender: m.sender,
+        destination: m.to,
+        bulkId: m.bulkId,
+        messageId: m.messageId,
+        sentAt: infobipTime(new Date(m.at)),
+        doneAt: infobipTime(new Date(m.at)),
+        messageCount: 1,
+        status: m.status,
+        error: INFOBIP_ERROR.NO_ERROR,
+        ...(channel === 'VIBER' ? { channel: 'VIBER' } : {}),
+      }));
+    return jsonReply(200, { results });
+  }
+
   protected handle(req: RecordedRequest, index: number): FakeReply {
+    if (req.method === 'GET' && (req.path === '/sms/3/logs' || req.path === '/viber/2/logs')) {
+      const auth = headerValue(req.headers, 'authorization');
+      if (auth !== `App ${this.apiKey}`) return jsonReply(401, infobipErrorBody('UNAUTHORIZED', 'Invalid login details'));
+      return this.logs(req, req.path === '/sms/3/logs' ? 'SMS' : 'VIBER');
+    }
     const api: InfobipApi | undefined =
       req.path === '/viber/2/messages'
         ? 'viber/2'
