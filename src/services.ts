@@ -73,7 +73,6 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
   const poller = new StatusPoller(db, providers, connections, statusUpdates, clock, logger, config.STATUS_POLL_INTERVAL_MS);
   const claims = new Claims(lease);
   const inDoubt = new InDoubtResolver(db, providers, statusUpdates, claims, logger, clock, {
-    leaseTtlMs: config.WORKER_LEASE_TTL_MS,
     claimLeaseMs: config.IN_DOUBT_CLAIM_LEASE_MS,
     lookupDelayMs: config.IN_DOUBT_LOOKUP_DELAY_MS,
     lookupRetryMs: config.IN_DOUBT_LOOKUP_RETRY_MS,

@@ -263,6 +263,7 @@ export interface WorkerLeaseTable {
   poolIds: ColumnType<string[], string[] | undefined, string[]>;
   host: string;
   pid: number;
+  ttlMs: number;
   startedAt: ColumnType<Date, Date | undefined, Date>;
   heartbeatAt: ColumnType<Date, Date | undefined, Date>;
 }

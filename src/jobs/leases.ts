@@ -46,7 +46,9 @@ export class WorkerLeases {
     private readonly options: LeaseOptions,
   ) {
     this.pool = new pg.Pool({ connectionString, max: 2 });
+    // A dropped connection must not crash the process; the pool replaces it and the next round retries.
     this.pool.on('error', (err) => logger.warn({ error: err.message }, 'lease connection failed'));
+    this.pool.on('connect', (client) => client.on('error', (err) => logger.warn({ error: err.message }, 'lease connection failed')));
   }
 
   /** The lease id claims are made under now. */
@@ -100,11 +102,12 @@ export class WorkerLeases {
         this.logger.error({ lease: this.id }, 'this instance lost its lease; continuing under a new one');
         this.id = randomUUID();
       }
-      await this.pool.query('insert into worker_lease (instance_id, pool_ids, host, pid) values ($1, $2, $3, $4)', [
+      await this.pool.query('insert into worker_lease (instance_id, pool_ids, host, pid, ttl_ms) values ($1, $2, $3, $4, $5)', [
         this.id,
         [...this.poolIds],
         this.host,
         process.pid,
+        this.options.ttlMs,
       ]);
     }
     // Others count the TTL from the row's heartbeat_at, which is no earlier than `started`.
@@ -119,8 +122,8 @@ export class WorkerLeases {
   async reap(): Promise<{ deadInstances: string[]; releasedPools: string[] }> {
     const sweep = this.reaps++ % 10 === 0;
     const { rows } = await this.pool.query<{ instance_id: string; host: string; pid: number; stale: boolean }>(
-      'select instance_id, host, pid, heartbeat_at < now() - make_interval(secs => $2::double precision / 1000) as stale from worker_lease where instance_id <> $1',
-      [this.id, this.options.ttlMs],
+      "select instance_id, host, pid, heartbeat_at < now() - ttl_ms * interval '1 millisecond' as stale from worker_lease where instance_id <> $1",
+      [this.id],
     );
     const dead = rows.filter((r) => r.stale || (r.host === this.host && r.pid !== process.pid && !processExists(r.pid))).map((r) => r.instance_id);
     const released: string[] = [];

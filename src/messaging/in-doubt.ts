@@ -12,8 +12,6 @@ import { outboundMessage, type Claimed } from './outbound.js';
 import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
 
 export interface InDoubtOptions {
-  /** An instance whose lease is older than this is dead (src/jobs/leases.ts). */
-  leaseTtlMs: number;
   /** A claim a live instance has held this long is in doubt: longer than any adapter's send timeout. */
   claimLeaseMs: number;
   /** A provider is asked no sooner than this after the claim: its records may trail its intake. */
@@ -92,7 +90,7 @@ export class InDoubtResolver {
               .selectFrom('workerLease')
               .select('instanceId')
               .where('instanceId', 'in', owners)
-              .where(sql<boolean>`heartbeat_at >= now() - make_interval(secs => ${this.options.leaseTtlMs}::double precision / 1000)`)
+              .where(sql<boolean>`heartbeat_at >= now() - ttl_ms * interval '1 millisecond'`)
               .execute()
           ).map((r) => r.instanceId),
     );

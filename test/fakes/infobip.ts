@@ -119,7 +119,9 @@ export type InfobipOutcome =
   | 'reject'
   | { reject: InfobipStatus }
   | { httpStatus: number; retryAfter?: number; body?: string }
-  | { hangMs: number; then?: InfobipOutcome };
+  | { hangMs: number; then?: InfobipOutcome }
+  /** Takes the message (it counts as sent) and then closes the connection without answering. */
+  | { dropAfterMs: number };
 
 export type InfobipApi = 'viber/2' | 'sms/3' | 'sms/2';
 
@@ -403,7 +405,7 @@ export class FakeInfobip extends FakeServer {
       }
     }
     const requestLevel = planned.find(
-      (p) => typeof p.outcome === 'object' && ('httpStatus' in p.outcome || 'hangMs' in p.outcome),
+      (p) => typeof p.outcome === 'object' && ('httpStatus' in p.outcome || 'hangMs' in p.outcome || 'dropAfterMs' in p.outcome),
     )?.outcome;
 
     const succeed = (): FakeReply => {
@@ -454,6 +456,10 @@ export class FakeInfobip extends FakeServer {
 
   private applyRequestOutcome(outcome: InfobipOutcome, succeed: () => FakeReply): FakeReply {
     if (typeof outcome !== 'object' || 'reject' in outcome) return succeed();
+    if ('dropAfterMs' in outcome) {
+      succeed();
+      return { status: 0, delayMs: outcome.dropAfterMs, drop: true };
+    }
     if ('hangMs' in outcome) {
       const then = outcome.then === undefined ? succeed() : this.applyRequestOutcome(outcome.then, succeed);
       return { ...then, delayMs: outcome.hangMs };
