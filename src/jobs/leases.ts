@@ -39,6 +39,9 @@ export class WorkerLeases {
   private timers: NodeJS.Timeout[] = [];
   private reaps = 0;
   private stopped = false;
+  /** Heartbeats run one at a time (a timer's and addPool's), so a lost lease is replaced once. */
+  private beating: Promise<void> = Promise.resolve();
+  private reaping = false;
 
   constructor(
     connectionString: string,
@@ -67,7 +70,13 @@ export class WorkerLeases {
     await this.reap();
     this.timers = [
       setInterval(() => void this.heartbeat().catch((err: unknown) => this.logger.warn({ err }, 'lease heartbeat failed')), this.options.heartbeatMs),
-      setInterval(() => void this.reap().catch((err: unknown) => this.logger.warn({ err }, 'lease reaper failed')), this.options.reapIntervalMs),
+      setInterval(() => {
+        if (this.reaping) return;
+        this.reaping = true;
+        this.reap()
+          .catch((err: unknown) => this.logger.warn({ err }, 'lease reaper failed'))
+          .finally(() => (this.reaping = false));
+      }, this.options.reapIntervalMs),
     ];
     for (const t of this.timers) t.unref();
   }
@@ -82,6 +91,7 @@ export class WorkerLeases {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    await this.beating.catch(() => undefined);
     try {
       await this.pool.query('delete from worker_lease where instance_id = $1', [this.id]);
     } finally {
@@ -89,7 +99,12 @@ export class WorkerLeases {
     }
   }
 
-  private async heartbeat(): Promise<void> {
+  private heartbeat(): Promise<void> {
+    this.beating = this.beating.catch(() => undefined).then(() => this.beat());
+    return this.beating;
+  }
+
+  private async beat(): Promise<void> {
     if (this.stopped) return;
     const started = performance.now();
     const { rowCount } = await this.pool.query('update worker_lease set heartbeat_at = now(), pool_ids = $2 where instance_id = $1', [
