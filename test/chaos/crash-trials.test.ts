@@ -64,7 +64,8 @@ describe('kill -9 at random points of a 10,000-destination bulk, restarted a sec
     if (figures.length === 0) return;
     const worst = (k: string) => Math.max(...figures.map((f) => Number(f[k] ?? 0)));
     console.info(
-      `[chaos] ${figures.length} trials; worst: restart ${worst('restartMs')} ms, first report answered ${worst('firstReportAnsweredMs')} ms after the kill, ` +
+      `[chaos] ${figures.length} trials; worst: port open again ${worst('portOpenAfterKillMs')} ms after the kill, ready ${worst('restartMs')} ms, ` +
+        `first report answered ${worst('firstReportAnsweredMs')} ms after the kill, ` +
         `all final ${worst('allFinalAfterRestartMs')} ms after the restart (bound ${BOUND_MS} ms); duplicates ${worst('duplicates')}; reports lost ${worst('reportsLost')}`,
     );
   });
@@ -159,6 +160,8 @@ async function runTrial(trial: number, kind: Kind): Promise<Record<string, unkno
     await waitUntil(() => fake.reportsPending === 0, REPORT_RETRY.retryForMs + 5_000, 50);
     const delivered = (await bulkCounts(db, bulkId)).delivered;
     const firstOk = fake.okAt.find((t) => t > killedAt);
+    // When the new process opened its port (its first log line): from then on nothing is refused.
+    const opened = /"time":"([^"]+)"[^\n]*"msg":"accepting connections; starting"/.exec(second.output())?.[1];
     await second.kill();
 
     const result = {
@@ -169,6 +172,7 @@ async function runTrial(trial: number, kind: Kind): Promise<Record<string, unkno
       attemptsAtKill: atKill,
       destinationsOnWireAtKill: wireAtKill,
       restartMs,
+      portOpenAfterKillMs: opened ? Date.parse(opened) - killedAt : null,
       firstReportAnsweredMs: firstOk ? firstOk - killedAt : null,
       firstReportAnsweredAfterSpawnMs: firstOk ? firstOk - killedAt - RESTART_AFTER_MS : null,
       allFinalAfterRestartMs,
