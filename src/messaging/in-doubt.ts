@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
+import { judgeClaim } from '../domain/in-doubt.js';
 import { STATUS, isFinal } from '../domain/status.js';
 import type { AttemptRow, Database } from '../db/schema.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
@@ -100,21 +101,15 @@ export class InDoubtResolver {
     const inDoubt: Array<{ attempt: Candidate; adapter: ProviderAdapter | null }> = [];
     for (const c of candidates) {
       const mine = c.claimedBy !== null && c.claimedBy === this.claims.owner;
-      if (mine && this.claims.isHeld(c.id)) continue; // on the wire here right now: its dispatch settles it
-      const claimedAt = c.claimedAt ?? c.updatedAt;
-      const ownerAlive = c.claimedBy !== null && !mine && live.has(c.claimedBy);
-      const claimLapsesAt = new Date(claimedAt.getTime() + this.options.claimLeaseMs);
-      if (ownerAlive && claimLapsesAt > now) {
-        checkAt(claimLapsesAt, c.id);
-        continue;
-      }
       const adapter = await this.providers.adapterFor(c);
-      const askableAt = new Date(claimedAt.getTime() + this.options.lookupDelayMs);
-      if (adapter?.inDoubt === 'ask' && askableAt > now) {
-        checkAt(askableAt, c.id);
-        continue;
-      }
-      inDoubt.push({ attempt: c, adapter });
+      const verdict = judgeClaim(
+        { claimedAt: c.claimedAt ?? c.updatedAt, mine, heldHere: this.claims.isHeld(c.id), ownerAlive: c.claimedBy !== null && !mine && live.has(c.claimedBy) },
+        adapter?.inDoubt === 'ask',
+        now,
+        this.options,
+      );
+      if (verdict.kind === 'later') checkAt(verdict.at, c.id);
+      else inDoubt.push({ attempt: c, adapter });
     }
     await enqueue(this.db, [...later].map(([at, refs]) => inDoubtJob(refs, this.clock.toReal(new Date(at)))));
 

@@ -89,7 +89,12 @@ export class InfobipAdapter implements ProviderAdapter {
           const status = entry ? toMessageStatus(entry.status) : null;
           if (!entry) results[i] = { kind: 'absent' };
           else if (!status) results[i] = new Error(`Infobip ${path} names ${messages[i]!.attemptId} without a readable status`);
-          else results[i] = { kind: 'found', providerMessageId: messages[i]!.attemptId, status, error: toMessageError(entry.error) };
+          else {
+            // A refusal in the logs reads as the send's answer would have (the error that goes with it).
+            const answer = sendResultFromEntry(entry, messages[i]!.attemptId);
+            const error = answer?.kind === 'rejected' ? answer.error : toMessageError(entry.error);
+            results[i] = { kind: 'found', providerMessageId: messages[i]!.attemptId, status, error };
+          }
         }
       }),
     );
