@@ -6,14 +6,11 @@ import { EventBus } from './events/bus.js';
 import { WorkerLeases } from './jobs/leases.js';
 import { createTaskList } from './jobs/tasks.js';
 import { startWorker } from './jobs/worker.js';
-import { listenEarly, type EarlyServer } from './listen-early.js';
+import { listenEarly, STARTUP_HOLD_MS, type EarlyServer } from './listen-early.js';
 import type { Logger } from './logger.js';
 import type { HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { handleWebhook } from './webhooks/handler.js';
-
-/** How long a request that arrives while the service starts may wait before a 503 (which providers retry). */
-const STARTUP_HOLD_MS = 15_000;
 
 export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000 */

@@ -15,6 +15,9 @@ export interface EarlyServer {
 
 const WEBHOOK_PREFIX = '/webhooks/';
 
+/** How long a request that arrives while the service starts may wait before a 503 (which providers retry). */
+export const STARTUP_HOLD_MS = 15_000;
+
 /**
  * Listens before anything else is loaded or connected, so a restart refuses no connection: requests that
  * arrive while the service starts wait (up to `holdMs`) instead of being refused, and provider callbacks

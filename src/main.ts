@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.js';
-import { listenEarly } from './listen-early.js';
+import { listenEarly, STARTUP_HOLD_MS } from './listen-early.js';
 import { createLogger } from './logger.js';
 
 // The rest is imported by each command when it runs: `start` listens before loading it (a restart then
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
 
   switch (command) {
     case 'start': {
-      const early = await listenEarly(config.PORT, config.HOST, 15_000);
+      const early = await listenEarly(config.PORT, config.HOST, STARTUP_HOLD_MS);
       logger.info({ url: early.localUrl }, 'accepting connections; starting');
       const app = await startApp(config, logger, early);
       if (app.bootstrapKey) printKey(app.bootstrapKey, config.DEFAULT_ACCOUNT_NAME, app.graphqlUrl);
