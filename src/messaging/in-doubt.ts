@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Clock } from '../domain/clock.js';
 import { judgeClaim } from '../domain/in-doubt.js';
 import { STATUS, isFinal } from '../domain/status.js';
-import type { AttemptRow, Database } from '../db/schema.js';
+import type { Database } from '../db/schema.js';
 import { enqueue, type JobSpec } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
@@ -218,4 +218,3 @@ export class InDoubtResolver {
   }
 }
 
-export type { AttemptRow };
