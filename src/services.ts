@@ -11,7 +11,7 @@ import { ConnectionService } from './messaging/connections.js';
 import { StatusPoller } from './messaging/polling.js';
 import { ReportPush } from './messaging/report-push.js';
 import { Claims, type ClaimLease } from './messaging/claims.js';
-import { Dispatcher } from './messaging/dispatch.js';
+import { Dispatcher, outboundMessage } from './messaging/dispatch.js';
 import { InDoubtResolver } from './messaging/in-doubt.js';
 import { ReportService } from './messaging/reports.js';
 import { ScenarioService } from './messaging/scenarios.js';
@@ -76,6 +76,7 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     claimLeaseMs: config.IN_DOUBT_CLAIM_LEASE_MS,
     lookupDelayMs: config.IN_DOUBT_LOOKUP_DELAY_MS,
     lookupRetryMs: config.IN_DOUBT_LOOKUP_RETRY_MS,
+    outbound: outboundMessage,
   });
   return {
     accounts: new AccountService(db),

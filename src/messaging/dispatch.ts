@@ -4,7 +4,7 @@ import { retryDelayMs } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
 import { isInsideWindow, nextWindowOpening } from '../domain/delivery-window.js';
 import { ERROR, STATUS } from '../domain/status.js';
-import type { BulkOptions, Database } from '../db/schema.js';
+import type { AttemptRow, BulkOptions, Database } from '../db/schema.js';
 import { SPEED_UNIT_MS } from '../domain/speed-limit.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
@@ -13,7 +13,6 @@ import { TransientProviderError, type OutboundMessage, type ProviderAdapter, typ
 import { dispatchJobs, moveAttempts, type AttemptBatchPayload } from './attempts.js';
 import { LeaseLapsedError, type Claims } from './claims.js';
 import { inDoubtJob, releaseInDoubt } from './in-doubt.js';
-import { outboundMessage, type Claimed } from './outbound.js';
 import type { StatusPoller } from './polling.js';
 import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
 
@@ -28,6 +27,8 @@ export interface DispatchOptions {
   claims: Claims;
 }
 
+/** A claimed attempt with the message fields its provider needs. */
+export type Claimed = AttemptRow & { messageId: string; toNumber: string | null; toViberUserId: string | null; callbackData: string | null };
 
 
 /**
@@ -273,6 +274,24 @@ export class Dispatcher {
     }
     await this.statusUpdates.applyOutcomes(giveUp);
   }
+}
+
+/** The attempt as its provider sees it, or null when it has no address that provider can use. */
+export function outboundMessage(attempt: Claimed): OutboundMessage | null {
+  // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
+  const to = attempt.provider === 'VIBER_BOT' ? attempt.toViberUserId : attempt.toNumber;
+  if (!to) return null;
+  return {
+    attemptId: attempt.attemptId,
+    messageId: attempt.messageId,
+    channel: attempt.channel,
+    from: attempt.sender,
+    to: attempt.provider === 'VIBER_BOT' ? { viberUserId: to } : { phoneNumber: to },
+    content: attempt.content,
+    validitySeconds: attempt.validitySeconds,
+    callbackData: attempt.callbackData,
+    viberLabel: attempt.content.type === 'RICH' || attempt.content.type === 'CAROUSEL' ? 'PROMOTIONAL' : 'TRANSACTIONAL',
+  };
 }
 
 function asError(err: unknown): Error {

@@ -9,10 +9,12 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { InDoubtPolicy, OutboundMessage, ProviderAdapter } from '../providers/types.js';
 import type { AttemptBatchPayload } from './attempts.js';
 import type { Claims } from './claims.js';
-import { outboundMessage, type Claimed } from './outbound.js';
+import type { Claimed } from './dispatch.js';
 import type { AttemptOutcome, StatusUpdates } from './status-updates.js';
 
 export interface InDoubtOptions {
+  /** The attempt as its provider sees it (the dispatcher's own builder), or null without an address. */
+  outbound: (attempt: Claimed) => OutboundMessage | null;
   /** A claim a live instance has held this long is in doubt: longer than any adapter's send timeout. */
   claimLeaseMs: number;
   /** A provider is asked no sooner than this after the claim: its records may trail its intake. */
@@ -174,7 +176,7 @@ export class InDoubtResolver {
   private async ask(items: Array<{ attempt: Candidate; adapter: ProviderAdapter | null }>): Promise<void> {
     const byAdapter = new Map<ProviderAdapter, Array<{ attempt: Candidate; message: OutboundMessage | null }>>();
     for (const { attempt, adapter } of items) {
-      byAdapter.set(adapter!, [...(byAdapter.get(adapter!) ?? []), { attempt, message: outboundMessage(attempt) }]);
+      byAdapter.set(adapter!, [...(byAdapter.get(adapter!) ?? []), { attempt, message: this.options.outbound(attempt) }]);
     }
     const found: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
     const absent: Candidate[] = [];
