@@ -6,6 +6,7 @@ import * as hotPathWrites from './2026-11-21T03-hot-path-writes.js';
 import * as reportDetails from './2026-12-01T00-report-details.js';
 import * as observability from './2026-12-01T03-observability.js';
 import * as apiKeyScopes from './2026-12-01T02-api-key-scopes.js';
+import * as workerLeases from './2026-12-01T01-worker-leases.js';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-report-details': reportDetails,
   '2026-12-01T02-api-key-scopes': apiKeyScopes,
   '2026-12-01T03-observability': observability,
+  '2026-12-01T01-worker-leases': workerLeases,
 };

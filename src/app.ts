@@ -1,20 +1,24 @@
-import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/connect.js';
 import { migrate } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
 import { databaseCheck, readiness } from './health/readiness.js';
 import { workerLanes } from './jobs/lanes.js';
+import { WorkerLeases } from './jobs/leases.js';
 import { startWorker, type Worker } from './jobs/worker.js';
+import { listenEarly, STARTUP_HOLD_MS, type EarlyServer } from './listen-early.js';
 import type { Logger } from './logger.js';
 import { ProviderGate } from './messaging/provider-gate.js';
-import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
-import { createServices, type Services } from './services.js';
 import { Metrics, Tracing, type Observability } from './observability/index.js';
 import { registerQueueDepth } from './observability/queue-depth.js';
+import type { HttpServer } from './server.js';
+import { createServices, type Services } from './services.js';
+import { handleWebhook } from './webhooks/handler.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface StartOptions {
+  /** The port, already listening (main.ts opens it before loading the rest); opened here when absent. */
+  early?: EarlyServer;
   /** Tests: spans go to this exporter (tracing on without OTEL_EXPORTER_OTLP_ENDPOINT). */
   spanExporter?: SpanExporter;
 }
@@ -33,8 +37,15 @@ export interface App {
 /**
  * Starts the whole service: database (embedded when DATABASE_URL is unset), migrations, event bus, HTTP
  * and WebSocket server and, unless disabled, the job worker. `stop()` undoes it in reverse order.
+ *
+ * The port listens first (opened by main.ts before the rest is even loaded, or here): nothing is refused
+ * while the service starts; provider callbacks are answered as soon as the state machine is up, GraphQL
+ * once it is loaded. Dead instances' jobs are freed before this one's worker starts.
  */
 export async function startApp(config: Config, logger: Logger, options: StartOptions = {}): Promise<App> {
+  const shell = options.early ?? (await listenEarly(config.PORT, config.HOST, STARTUP_HOLD_MS));
+  const localUrl = shell.localUrl;
+  const url = config.PUBLIC_URL ?? localUrl;
   const database = await openDatabase(config, logger);
   await migrate(database.db, database.pool, logger);
   const observability: Observability = {
@@ -49,21 +60,27 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     databaseUrl: database.connectionString,
     logger,
   });
-  let url = config.PUBLIC_URL ?? '';
-  const services = createServices(database.db, bus, logger, config, () => url, observability);
+  const leases = new WorkerLeases(database.connectionString, logger, {
+    heartbeatMs: config.WORKER_HEARTBEAT_MS,
+    ttlMs: config.WORKER_LEASE_TTL_MS,
+    reapIntervalMs: config.WORKER_REAP_INTERVAL_MS,
+  });
+  await leases.start();
+  const services = createServices(database.db, bus, logger, config, () => url, leases, observability);
+  shell.serveWebhooks((req, res) => {
+    handleWebhook(req, res, services, logger).catch((err: unknown) => {
+      logger.error({ err }, 'webhook handler failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+  });
   const bootstrap = await services.accounts.bootstrap(config.DEFAULT_ACCOUNT_NAME);
 
   let worker: Worker | null = null;
   const notReady = readiness([databaseCheck(database.db), () => bus.problem(), () => worker?.problem() ?? null]);
-  const http: HttpServer = createHttpServer(services, database.db, logger, notReady, { metricsEnabled: config.METRICS_ENABLED });
-  await new Promise<void>((resolve, reject) => {
-    http.server.once('error', reject);
-    http.server.listen(config.PORT, config.HOST, () => resolve());
-  });
-  const { port } = http.server.address() as AddressInfo;
-  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
-  const localUrl = `http://${host}:${port}`;
-  url = config.PUBLIC_URL ?? localUrl;
+  // Loaded only now: the GraphQL layer is the slowest part of start-up and callbacks need none of it.
+  const { createHttpServer, GRAPHQL_PATH } = await import('./server.js');
+  const http: HttpServer = createHttpServer(services, database.db, logger, { notReady, metricsEnabled: config.METRICS_ENABLED, existing: shell.server });
+  shell.serve(http.handle);
 
   if (config.WORKER_ENABLED) {
     const gate = new ProviderGate(database.db, logger, {
@@ -76,7 +93,10 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       timers: config.WORKER_TIMER_CONCURRENCY,
       callouts: config.WORKER_CALLOUT_CONCURRENCY,
     });
-    worker = await startWorker(database.pool, lanes, logger, { pollIntervalMs: config.WORKER_POLL_INTERVAL_MS });
+    worker = await startWorker(database.pool, lanes, logger, {
+      pollIntervalMs: config.WORKER_POLL_INTERVAL_MS,
+      onPool: (poolId) => leases.addPool(poolId),
+    });
   }
   logger.info({ url: `${localUrl}${GRAPHQL_PATH}`, publicUrl: url, worker: Boolean(worker) }, 'Omnigate is listening');
 
@@ -91,6 +111,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       (stopping ??= (async () => {
         await http.close();
         await worker?.stop();
+        await leases.stop();
         services.close();
         await bus.close();
         await observability.tracing.shutdown();

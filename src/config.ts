@@ -82,6 +82,19 @@ const ConfigSchema = z.object({
   /** How often the retention job runs, and how many rows one of its statements deletes at most. */
   RETENTION_INTERVAL_MS: z.coerce.number().int().min(1000).default(3600_000),
   RETENTION_BATCH_SIZE: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * Crash recovery (src/jobs/leases.ts, src/messaging/in-doubt.ts): each instance heartbeats every
+   * WORKER_HEARTBEAT_MS; one silent for WORKER_LEASE_TTL_MS is dead and its jobs are freed, checked every
+   * WORKER_REAP_INTERVAL_MS by every instance. A claim a live instance holds for IN_DOUBT_CLAIM_LEASE_MS
+   * (longer than any provider timeout) is in doubt; a provider is asked about one no sooner than
+   * IN_DOUBT_LOOKUP_DELAY_MS after its claim, and again IN_DOUBT_LOOKUP_RETRY_MS after a failed lookup.
+   */
+  WORKER_HEARTBEAT_MS: z.coerce.number().int().min(10).default(1_000),
+  WORKER_LEASE_TTL_MS: z.coerce.number().int().min(100).default(5_000),
+  WORKER_REAP_INTERVAL_MS: z.coerce.number().int().min(10).default(1_000),
+  IN_DOUBT_CLAIM_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
+  IN_DOUBT_LOOKUP_DELAY_MS: z.coerce.number().int().min(0).default(30_000),
+  IN_DOUBT_LOOKUP_RETRY_MS: z.coerce.number().int().min(10).default(30_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { startApp } from './app.js';
 import { loadConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrate } from './db/migrate.js';
+import { listenEarly, STARTUP_HOLD_MS } from './listen-early.js';
 import { createLogger } from './logger.js';
-import { systemClock } from './domain/clock.js';
-import { EventBus } from './events/bus.js';
-import { AccountService } from './messaging/accounts.js';
-import { ApiKeyService, type ApiKeyView } from './messaging/api-keys.js';
+import type { ApiKeyView } from './messaging/api-keys.js';
+
+// The rest is imported by each command when it runs: `start` listens before loading it (a restart then
+// refuses no provider callback while the modules load).
+const startApp = async (...args: Parameters<typeof import('./app.js').startApp>) => (await import('./app.js')).startApp(...args);
+const openDatabase = async (...args: Parameters<typeof import('./db/connect.js').openDatabase>) => (await import('./db/connect.js')).openDatabase(...args);
+const migrate = async (...args: Parameters<typeof import('./db/migrate.js').migrate>) => (await import('./db/migrate.js')).migrate(...args);
 
 const USAGE = `Usage: omnigate <command> [options]
 
@@ -101,7 +102,9 @@ async function main(): Promise<void> {
 
   switch (command) {
     case 'start': {
-      const app = await startApp(config, logger);
+      const early = await listenEarly(config.PORT, config.HOST, STARTUP_HOLD_MS);
+      logger.info({ url: early.localUrl }, 'accepting connections; starting');
+      const app = await startApp(config, logger, { early });
       if (app.bootstrapKey) printKey(app.bootstrapKey, config.DEFAULT_ACCOUNT_NAME, app.graphqlUrl);
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
@@ -141,6 +144,12 @@ async function main(): Promise<void> {
       const usage = COMMAND_HELP['api-key']!;
       if (!values.account || !['create', 'list', 'revoke'].includes(action ?? '') || (action === 'revoke' && !id)) throw new Error(usage);
       const database = await openDatabase(config, logger);
+      const [{ systemClock }, { EventBus }, { AccountService }, { ApiKeyService }] = await Promise.all([
+        import('./domain/clock.js'),
+        import('./events/bus.js'),
+        import('./messaging/accounts.js'),
+        import('./messaging/api-keys.js'),
+      ]);
       // Only a revoke has news for running instances: their key caches and open WebSockets.
       const bus =
         action === 'revoke'

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GraphQLError } from 'graphql';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
@@ -51,22 +51,26 @@ function headerFromParams(params: unknown): string | null {
 
 export interface HttpServer {
   server: Server;
+  /** Answers one request (health, webhooks, GraphQL over HTTP): for a server created elsewhere. */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   /** Stops accepting, ends WebSocket sessions and waits for in-flight requests. */
   close(): Promise<void>;
 }
 
-/** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. */
-export function createHttpServer(
-  services: Services,
-  db: Kysely<Database>,
-  logger: Logger,
+export interface HttpServerOptions {
   /** Reasons the service is not ready (database, live events, job worker); only the database's when absent. */
-  notReady?: () => Promise<string[]>,
-  options: { metricsEnabled?: boolean } = {},
-): HttpServer {
+  notReady?: () => Promise<string[]>;
+  metricsEnabled?: boolean;
+  /** A server that already listens (see src/listen-early.ts): WebSockets attach to it, its owner routes to `handle`. */
+  existing?: Server;
+}
+
+/** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes and metrics. */
+export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, options: HttpServerOptions = {}): HttpServer {
   const { metrics, tracing } = services.observability;
   const metricsEnabled = options.metricsEnabled ?? true;
+  const { notReady, existing } = options;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -113,7 +117,7 @@ export function createHttpServer(
   });
 
   const readinessProbe = notReady ?? readiness([databaseCheck(db)]);
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     logAccess(req, res, logger);
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/metrics' && metricsEnabled) {
@@ -147,7 +151,8 @@ export function createHttpServer(
       return;
     }
     yoga.handle(req, res, { req });
-  });
+  };
+  const server = existing ?? createServer((req, res) => void handle(req, res));
   // Pending requests keep the server open; these stop idle keep-alive sockets from doing so on shutdown.
   server.keepAliveTimeout = 5_000;
 
@@ -211,6 +216,7 @@ export function createHttpServer(
 
   return {
     server,
+    handle: (req, res) => void handle(req, res),
     yoga,
     close: async () => {
       stopFollowingKeys();

@@ -11,7 +11,9 @@ import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
 import { StatusPoller, pollTask } from './messaging/polling.js';
 import { ReportPush, pushReportTask } from './messaging/report-push.js';
-import { Dispatcher, dispatchTask } from './messaging/dispatch.js';
+import { Claims, type ClaimLease } from './messaging/claims.js';
+import { Dispatcher, dispatchTask, outboundMessage } from './messaging/dispatch.js';
+import { InDoubtResolver, inDoubtTask } from './messaging/in-doubt.js';
 import { ReportService } from './messaging/reports.js';
 import { ScenarioService } from './messaging/scenarios.js';
 import { SendService } from './messaging/send.js';
@@ -42,6 +44,8 @@ export interface Services {
   expiry: ExpiryService;
   dispatcher: Dispatcher;
   poller: StatusPoller;
+  /** Settles attempts that may or may not be with their provider (after a crash, a lost answer). */
+  inDoubt: InDoubtResolver;
   bus: EventBus;
   /** Metrics and traces of this app instance. */
   observability: Observability;
@@ -59,6 +63,7 @@ export function createServices(
   logger: Logger,
   config: Config,
   publicUrl: () => string,
+  lease: ClaimLease,
   observability: Observability = detachedObservability(),
 ): Services {
   const clock =
@@ -88,9 +93,16 @@ export function createServices(
   );
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, reportIntake, clock, logger, config.STATUS_POLL_INTERVAL_MS);
+  const claims = new Claims(lease);
+  const inDoubt = new InDoubtResolver(db, providers, outcomes, claims, logger, clock, {
+    claimLeaseMs: config.IN_DOUBT_CLAIM_LEASE_MS,
+    lookupDelayMs: config.IN_DOUBT_LOOKUP_DELAY_MS,
+    lookupRetryMs: config.IN_DOUBT_LOOKUP_RETRY_MS,
+    outbound: outboundMessage,
+  });
   const apiKeys = new ApiKeyService(db, clock, logger, bus);
   apiKeys.listen();
-  const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS }, observability);
+  const dispatcher = new Dispatcher(db, providers, outcomes, poller, logger, clock, { retryBaseMs: config.RETRY_BASE_MS, claims }, observability);
   const retention = new RetentionService(db, clock, logger, observability.metrics, {
     messagesDays: config.RETENTION_MESSAGES_DAYS,
     inboundDays: config.RETENTION_INBOUND_DAYS,
@@ -115,11 +127,12 @@ export function createServices(
     reportIntake,
     expiry,
     dispatcher,
+    inDoubt,
     poller,
     bus,
     observability,
     retention,
-    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), retentionTask(retention), endApiKeyTask(apiKeys)],
+    tasks: [dispatchTask(dispatcher), expireTask(expiry), pollTask(poller), pushReportTask(reportPush), retentionTask(retention), endApiKeyTask(apiKeys), inDoubtTask(inDoubt)],
     close: () => {
       providers.close();
       apiKeys.close();

@@ -22,6 +22,7 @@ export interface Database {
   reportDeliveryTry: ReportDeliveryTryTable;
   providerConnection: ProviderConnectionTable;
   viberSubscriber: ViberSubscriberTable;
+  workerLease: WorkerLeaseTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -164,6 +165,9 @@ export interface AttemptTable {
   traceparent: string | null;
   createdAt: CreatedAt;
   updatedAt: CreatedAt;
+  /** The instance lease that claimed it (SENDING); null while queued, or once released as in doubt. */
+  claimedBy: ColumnType<string | null, string | null | undefined, string | null>;
+  claimedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface StatusEventTable {
@@ -277,3 +281,14 @@ export interface ViberSubscriberTable {
 }
 
 export type ViberSubscriberRow = Selectable<ViberSubscriberTable>;
+
+/** One running instance: its job-lock owners (graphile-worker pool ids) and its last sign of life. */
+export interface WorkerLeaseTable {
+  instanceId: string;
+  poolIds: ColumnType<string[], string[] | undefined, string[]>;
+  host: string;
+  pid: number;
+  ttlMs: number;
+  startedAt: ColumnType<Date, Date | undefined, Date>;
+  heartbeatAt: ColumnType<Date, Date | undefined, Date>;
+}

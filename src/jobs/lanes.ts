@@ -10,14 +10,15 @@ import type { TaskDefinition, TaskName } from './queue.js';
  *   provider connection may take every slot (ProviderGate).
  * - timers: expiries, retention and key grace ends, which only touch the database: validity ends and failover starts
  *   on time however long providers take to answer.
- * - callouts: status polls and report pushes, which wait on providers' and customers' servers.
+ * - callouts: status polls, in-doubt lookups and report pushes, which wait on providers' and customers'
+ *   servers.
  */
 export type LaneName = 'dispatch' | 'timers' | 'callouts';
 
 export const LANE_TASKS: Record<LaneName, TaskName[]> = {
   dispatch: ['dispatch'],
   timers: ['expire', 'retention', 'end-api-key'],
-  callouts: ['poll', 'push-report'],
+  callouts: ['poll', 'push-report', 'in-doubt'],
 };
 
 export interface Lane {

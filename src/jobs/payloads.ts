@@ -11,6 +11,7 @@ const attemptBatch = z.object({ attemptRefs: z.array(rowRef).min(1) });
 export const JOB_PAYLOADS = {
   dispatch: attemptBatch,
   expire: attemptBatch,
+  'in-doubt': attemptBatch,
   poll: z.object({ attemptRef: rowRef }),
   'push-report': z.object({ deliveryRef: rowRef }),
   retention: z.object({}),

@@ -12,6 +12,8 @@ export interface RunnerSpec {
   taskList: TaskList;
   concurrency: number;
   pollIntervalMs: number;
+  /** Told each pool id this runner locks jobs with (a restart makes a new one), before it takes any. */
+  onPool?: (poolId: string) => void;
 }
 
 /**
@@ -58,7 +60,10 @@ export class SupervisedRunner {
   private async launch(): Promise<Runner> {
     const events = new EventEmitter() as WorkerEvents;
     let poolId: string | null = null;
-    events.on('pool:create', ({ workerPool }) => (poolId = workerPool.id));
+    events.on('pool:create', ({ workerPool }) => {
+      poolId = workerPool.id;
+      this.spec.onPool?.(workerPool.id);
+    });
     const runner = await this.startRunner({
       pgPool: this.pool,
       taskList: this.spec.taskList,

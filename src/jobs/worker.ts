@@ -6,6 +6,8 @@ import { SupervisedRunner } from './supervised-runner.js';
 
 export interface WorkerOptions {
   pollIntervalMs: number;
+  /** Told the id each worker pool locks its jobs with, before it takes any (see src/jobs/leases.ts). */
+  onPool?: (poolId: string) => void;
 }
 
 export interface Worker {
@@ -28,7 +30,7 @@ export async function startWorker(pool: pg.Pool, lanes: Lane[], logger: Logger, 
   try {
     // One after another: each start checks graphile-worker's schema, which is better not raced.
     for (const lane of lanes) {
-      const runner = new SupervisedRunner(jobPool, { ...lane, pollIntervalMs: options.pollIntervalMs }, logger);
+      const runner = new SupervisedRunner(jobPool, { ...lane, pollIntervalMs: options.pollIntervalMs, onPool: options.onPool }, logger);
       await runner.start();
       runners.push(runner);
     }

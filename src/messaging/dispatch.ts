@@ -16,6 +16,8 @@ import { activeTraceparent } from '../observability/tracing.js';
 import { isPolled, moduleFor, type ProviderRegistry } from '../providers/registry.js';
 import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../providers/types.js';
 import { dispatchJobs, moveAttempts } from './attempts.js';
+import { LeaseLapsedError, type Claims } from './claims.js';
+import { inDoubtJob, releaseInDoubt } from './in-doubt.js';
 import type { StatusPoller } from './polling.js';
 import type { AttemptOutcome, OutcomeWriter } from './outcomes.js';
 
@@ -23,9 +25,12 @@ const SPEED_LIMIT_MARGIN = 1.02;
 
 export interface DispatchOptions {
   retryBaseMs: number;
+  /** Whose claims are made here, and which attempts this process is sending now (crash recovery). */
+  claims: Claims;
 }
 
-type Claimed = AttemptRow & {
+/** A claimed attempt with the message fields its provider needs. */
+export type Claimed = AttemptRow & {
   messageId: string;
   toNumber: string | null;
   toViberUserId: string | null;
@@ -52,9 +57,21 @@ export class Dispatcher {
   ) {}
 
   async dispatch(attemptRefs: string[]): Promise<void> {
-    const claimed = await this.claim(attemptRefs);
+    // Held from before the claim commits, so an in-doubt check in this process never takes them for orphans.
+    this.options.claims.hold(attemptRefs);
+    try {
+      await this.claimAndSend(attemptRefs);
+    } finally {
+      this.options.claims.release(attemptRefs);
+    }
+  }
+
+  private async claimAndSend(attemptRefs: string[]): Promise<void> {
+    const owner = this.options.claims.owner;
+    const claimed = await this.claim(attemptRefs, owner);
     if (claimed.length === 0) return;
     const claimedAt = this.clock.now().getTime();
+    if (!this.options.claims.isLive(owner)) throw new LeaseLapsedError(owner);
     const sent = await this.send(claimed);
     const results = claimed.map((attempt, i) => ({ attempt, result: sent[i]! }));
     for (const { attempt, result } of results) {
@@ -63,12 +80,15 @@ export class Dispatcher {
 
     const outcomes: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
     const retries: Array<{ attempt: Claimed; error: TransientProviderError }> = [];
+    const inDoubt: string[] = [];
     for (const { attempt, result } of results) {
       if (result instanceof TransientProviderError) {
         retries.push({ attempt, error: result });
       } else if (result instanceof Error) {
-        // Unknown failure: the provider may have the message. Leave it SENDING; its expiry settles it.
-        this.logger.error({ err: result, attemptId: attempt.attemptId }, 'send failed in an unknown state');
+        // No answer, or one we cannot read: the provider may have it. Never resent blindly; the in-doubt
+        // rules (src/messaging/in-doubt.ts) settle it by what the provider can do.
+        this.logger.warn({ err: result, attemptId: attempt.attemptId }, 'send in doubt');
+        inDoubt.push(attempt.id);
       } else if (result.kind === 'accepted') {
         outcomes.push({
           attemptRef: attempt.id,
@@ -88,6 +108,7 @@ export class Dispatcher {
       }
     }
     await this.outcomes.apply(outcomes);
+    await releaseInDoubt(this.db, inDoubt, owner);
     await this.scheduleRetries(retries);
     // Statuses are asked for where the provider can tell them; the rest arrive by callback (or the attempt expires).
     const polled = results.filter(
@@ -102,7 +123,7 @@ export class Dispatcher {
    * whose delivery window is closed waits for its next opening; one not yet due was rescheduled and has
    * a later job of its own.
    */
-  private async claim(attemptRefs: string[]): Promise<Claimed[]> {
+  private async claim(attemptRefs: string[], owner: string): Promise<Claimed[]> {
     const now = this.clock.now();
     const traceparent = activeTraceparent();
     const { claimed, canceled } = await this.db.transaction().execute(async (trx) => {
@@ -113,7 +134,9 @@ export class Dispatcher {
         .selectAll('a')
         .select(['m.messageId', 'm.toNumber', 'm.toViberUserId', 'm.callbackData', 'm.options', 'b.status as bulkStatus', 'b.options as bulkOptions'])
         .where('a.id', 'in', attemptRefs)
-        .where('a.dispatchState', '=', 'QUEUED')
+        // SENDING too: claimed by a run that died (this job ran before, its worker was killed) or still on
+        // the wire elsewhere; the in-doubt job tells which.
+        .where('a.dispatchState', 'in', ['QUEUED', 'SENDING'])
         .forUpdate('a')
         .skipLocked()
         .execute();
@@ -124,9 +147,11 @@ export class Dispatcher {
       // Not due yet: a job woke early (clock rounding) or a reschedule moved it. Its time stands; a job at
       // that time keeps it from being stranded (a second job for it is harmless: the claim is once).
       const waiting: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
+      const orphans: string[] = [];
       for (const c of candidates) {
         const window = c.options.deliveryTimeWindow;
-        if (c.bulkStatus === 'CANCELED') canceled.push(c.id);
+        if (c.dispatchState === 'SENDING') orphans.push(c.id);
+        else if (c.bulkStatus === 'CANCELED') canceled.push(c.id);
         else if (c.bulkStatus === 'PAUSED') continue;
         else if (c.notBefore > now) waiting.push({ id: c.id, notBefore: c.notBefore, expiresAt: null });
         // An attempt whose validity has run out is the expiry job's to end, not ours to send.
@@ -138,16 +163,16 @@ export class Dispatcher {
       const sendNow = limited.allowed;
       deferred.push(...limited.deferred);
       await moveAttempts(trx, deferred, now);
-      await enqueue(trx, dispatchJobs([...deferred, ...waiting], this.clock));
+      await enqueue(trx, [...dispatchJobs([...deferred, ...waiting], this.clock), ...(orphans.length > 0 ? [inDoubtJob(orphans)] : [])]);
       if (sendNow.length > 0) {
         await trx
           .updateTable('attempt')
           // sentAt is when we hand it over, so a report that overtakes the send's answer still finds it.
-          .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now, ...(traceparent ? { traceparent } : {}) })
+          .set({ dispatchState: 'SENDING', tries: sql`tries + 1`, sentAt: sql`coalesce(sent_at, ${now})`, updatedAt: now, claimedBy: owner, claimedAt: now, ...(traceparent ? { traceparent } : {}) })
           .where('id', 'in', sendNow.map((d) => d.id))
           .execute();
       }
-      return { claimed: sendNow.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1 })), canceled };
+      return { claimed: sendNow.map((d) => ({ ...d, dispatchState: 'SENDING' as const, tries: d.tries + 1, claimedBy: owner, claimedAt: now })), canceled };
     });
     await this.outcomes.apply(
       canceled.map((attemptRef) => ({ attemptRef, outcome: { status: STATUS.REJECTED_CANCELED, error: null, source: 'cancel' as const } })),
@@ -280,7 +305,7 @@ export class Dispatcher {
 }
 
 /** The attempt as its provider sees it, or null when it has no address that provider can use. */
-function outboundMessage(attempt: Claimed): OutboundMessage | null {
+export function outboundMessage(attempt: Claimed): OutboundMessage | null {
   // Viber bots address subscribers by their bot-specific id; everyone else by phone number.
   const byViberUserId = moduleFor(attempt.provider).addressing === 'viberUserId';
   const to = byViberUserId ? attempt.toViberUserId : attempt.toNumber;

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { defineTask, enqueue, type JobSpec, type TaskDefinition } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { TransientProviderError } from '../providers/types.js';
+import { SendInDoubtError, TransientProviderError } from '../providers/types.js';
 import type { ConnectionService } from './connections.js';
 import type { ReportIntake } from './report-intake.js';
 
@@ -39,7 +39,8 @@ export class StatusPoller {
       const reports = await adapter.poll({ attemptId: attempt.attemptId, providerMessageId: attempt.providerMessageId, channel: attempt.channel });
       if (reports.length > 0) await this.reportIntake.applyReports(reports, { connection });
     } catch (err) {
-      if (!(err instanceof TransientProviderError)) throw err;
+      // A status query sends nothing: one that lost its answer is simply asked again.
+      if (!(err instanceof TransientProviderError || err instanceof SendInDoubtError)) throw err;
       this.logger.info({ attemptId: attempt.attemptId, reason: err.message }, 'status poll failed; will ask again');
     }
     const after = await this.db.selectFrom('attempt').select(['statusGroup', 'expiresAt']).where('id', '=', attemptRef).executeTakeFirst();

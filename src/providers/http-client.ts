@@ -18,17 +18,37 @@ const agents = {
 };
 
 export function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResponse> {
+  return requestJson('POST', url, headers, body, timeoutMs);
+}
+
+/** A GET (a provider's status or log query); same agents and deadline as postJson. */
+export function getJson(url: string, headers: Record<string, string>, timeoutMs: number): Promise<HttpResponse> {
+  return requestJson('GET', url, headers, null, timeoutMs);
+}
+
+/**
+ * Whether a failed request may have reached the provider whole. An error before the request was written
+ * out (connection refused, a keep-alive socket the server had closed) means it cannot have: sending again
+ * is safe. After that (a timeout, a reset while waiting for the answer) the provider may have taken it.
+ */
+export function mayHaveReachedProvider(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { requestWritten?: unknown }).requestWritten === true;
+}
+
+function requestJson(method: 'GET' | 'POST', url: string, headers: Record<string, string>, body: string | null, timeoutMs: number): Promise<HttpResponse> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
   return new Promise((resolve, reject) => {
+    let written = false;
+    const fail = (err: Error) => reject(Object.assign(err, { requestWritten: written }));
     const req = transport.request(
       target,
-      { method: 'POST', agent, headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      { method, agent, headers: body === null ? headers : { ...headers, 'content-length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', reject);
+        res.on('error', fail);
         res.on('end', () => {
           const raw = res.headers;
           resolve({
@@ -44,8 +64,9 @@ export function postJson(url: string, headers: Record<string, string>, body: str
     );
     // One deadline for the whole exchange, as AbortSignal.timeout gave fetch.
     const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+    req.on('finish', () => (written = true));
     req.on('close', () => clearTimeout(timer));
-    req.on('error', reject);
-    req.end(body);
+    req.on('error', fail);
+    req.end(body ?? undefined);
   });
 }

@@ -1,5 +1,5 @@
-import { postJson, type HttpResponse } from './http-client.js';
-import { TransientProviderError } from './types.js';
+import { mayHaveReachedProvider, postJson, type HttpResponse } from './http-client.js';
+import { SendInDoubtError, TransientProviderError } from './types.js';
 
 /** A connection's base URL without trailing slashes, so an endpoint path can follow it. */
 export function trimBaseUrl(url: string): string {
@@ -7,10 +7,11 @@ export function trimBaseUrl(url: string): string {
 }
 
 /**
- * POSTs to a provider. Not getting an answer at all (refused, reset, timed out) is a
- * TransientProviderError: the provider may never have seen the request, so asking again later is the
- * default, and an adapter whose provider cannot tell a repeat says so where it calls this. Any answer,
- * whatever its HTTP status, is returned for the adapter to judge.
+ * POSTs to a provider. No answer at all splits two ways: refused or reset before the request was written
+ * out is a TransientProviderError (the provider never saw it; sending again later is safe); a timeout or
+ * a reset after it was written is a SendInDoubtError (the provider may have it, so it is never blindly
+ * sent again: the adapter's `inDoubt` rule settles it). Any answer, whatever its HTTP status, is returned
+ * for the adapter to judge.
  */
 export async function postToProvider(
   /** Names the call in the error, e.g. "Infobip /sms/3/messages". */
@@ -23,7 +24,9 @@ export async function postToProvider(
   try {
     return await postJson(url, headers, body, timeoutMs);
   } catch (err) {
-    throw new TransientProviderError(`${label}: ${networkErrorText(err)}`);
+    const what = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkErrorText(err);
+    if (mayHaveReachedProvider(err)) throw new SendInDoubtError(`${label}: ${what}`);
+    throw new TransientProviderError(`${label}: ${what}`);
   }
 }
 

@@ -44,6 +44,33 @@ export class TransientProviderError extends Error {
   }
 }
 
+/**
+ * The request may have reached the provider, but no answer came back (a timeout, a connection lost after
+ * the request was written): sending it again could deliver it twice. The attempt is in doubt, and its
+ * adapter's `inDoubt` rule settles it.
+ */
+export class SendInDoubtError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SendInDoubtError';
+  }
+}
+
+/**
+ * What to do with an attempt that may or may not be with its provider (claimed, then the process died
+ * or the answer was lost):
+ * - `resend`: send it again as it was; the provider drops a repeat of our message id.
+ * - `ask`: ask the provider (`lookup`); resend only what it says it does not have.
+ * - `settle`: the provider can neither deduplicate nor tell; treat it as sent, so it is never sent twice
+ *   on this step, and let reports or the step's validity (then failover) decide.
+ */
+export type InDoubtPolicy = 'resend' | 'ask' | 'settle';
+
+/** What a provider knows of one of our messages, asked by our message id. */
+export type LookupResult =
+  | { kind: 'found'; providerMessageId: string | null; status: MessageStatus; error: MessageError | null }
+  | { kind: 'absent' };
+
 /** Identifies which attempt a provider report is about. */
 export type ReportMatch = { attemptId: string } | { provider: ProviderType; providerMessageId: string };
 
@@ -105,6 +132,13 @@ export type ProviderReport =
 
 export interface ProviderAdapter {
   readonly type: ProviderType;
+  /** How an attempt in doubt is settled with this provider (see InDoubtPolicy). */
+  readonly inDoubt: InDoubtPolicy;
+  /**
+   * For `ask`: what the provider knows of each message, in order, by our message id; an Error where it
+   * could not be asked this time (the attempt stays in doubt and is asked again later).
+   */
+  lookup?(messages: OutboundMessage[]): Promise<Array<LookupResult | Error>>;
   send(message: OutboundMessage): Promise<SendResult>;
   /**
    * For providers that take many messages per request: one outcome per message, in order. An item is a

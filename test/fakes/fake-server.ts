@@ -49,6 +49,8 @@ export interface FakeReply {
   body?: string;
   /** Hold the response this long first; `Infinity` never answers (the socket is destroyed on stop()). */
   delayMs?: number;
+  /** Close the connection instead of answering (after `delayMs`): the client's answer is lost. */
+  drop?: boolean;
 }
 
 /** Serialises like JSON.stringify, except `bigint` values are written as bare integer literals. */
@@ -291,6 +293,10 @@ export abstract class FakeServer {
       if (!proceed) return;
     }
     if (res.destroyed || res.writableEnded) return;
+    if (reply.drop) {
+      res.socket?.destroy();
+      return;
+    }
     const payload = reply.body ?? '';
     res.writeHead(reply.status, { 'content-length': String(Buffer.byteLength(payload)), ...reply.headers });
     res.end(payload);

@@ -119,7 +119,9 @@ export type InfobipOutcome =
   | 'reject'
   | { reject: InfobipStatus }
   | { httpStatus: number; retryAfter?: number; body?: string }
-  | { hangMs: number; then?: InfobipOutcome };
+  | { hangMs: number; then?: InfobipOutcome }
+  /** Takes the message (it counts as sent) and then closes the connection without answering. */
+  | { dropAfterMs: number };
 
 export type InfobipApi = 'viber/2' | 'sms/3' | 'sms/2';
 
@@ -277,7 +279,40 @@ export class FakeInfobip extends ScriptedFakeServer<InfobipOutcome, InfobipSentM
     return `${prefix}-${Date.now().toString(36)}-${this.seq}`;
   }
 
+  /** While set, log queries answer this HTTP status instead of the logs (a provider that cannot be asked). */
+  logsFailWith: number | null = null;
+
+  /**
+   * Outbound message logs, `GET /sms/3/logs` and `GET /viber/2/logs` (kept 48 h by Infobip), filtered by
+   * one or more `messageId` parameters: one entry per message this fake accepted on that channel.
+   */
+  private logs(req: RecordedRequest, channel: 'SMS' | 'VIBER'): FakeReply {
+    if (this.logsFailWith !== null) return jsonReply(this.logsFailWith, infobipErrorBody('GENERAL_ERROR', 'Something went wrong.'));
+    const wanted = req.query.messageId;
+    const ids = new Set(wanted === undefined ? [] : Array.isArray(wanted) ? wanted : [wanted]);
+    const results = this.sent
+      .filter((m) => m.channel === channel && (ids.size === 0 || ids.has(m.messageId)))
+      .map((m) => ({
+        sender: m.sender,
+        destination: m.to,
+        bulkId: m.bulkId,
+        messageId: m.messageId,
+        sentAt: infobipTime(new Date(m.at)),
+        doneAt: infobipTime(new Date(m.at)),
+        messageCount: 1,
+        status: m.status,
+        error: INFOBIP_ERROR.NO_ERROR,
+        ...(channel === 'VIBER' ? { channel: 'VIBER' } : {}),
+      }));
+    return jsonReply(200, { results });
+  }
+
   protected handle(req: RecordedRequest, index: number): FakeReply {
+    if (req.method === 'GET' && (req.path === '/sms/3/logs' || req.path === '/viber/2/logs')) {
+      const auth = headerValue(req.headers, 'authorization');
+      if (auth !== `App ${this.apiKey}`) return jsonReply(401, infobipErrorBody('UNAUTHORIZED', 'Invalid login details'));
+      return this.logs(req, req.path === '/sms/3/logs' ? 'SMS' : 'VIBER');
+    }
     const api: InfobipApi | undefined =
       req.path === '/viber/2/messages'
         ? 'viber/2'
@@ -338,7 +373,7 @@ export class FakeInfobip extends ScriptedFakeServer<InfobipOutcome, InfobipSentM
       }
     }
     const requestLevel = planned.find(
-      (p) => typeof p.outcome === 'object' && ('httpStatus' in p.outcome || 'hangMs' in p.outcome),
+      (p) => typeof p.outcome === 'object' && ('httpStatus' in p.outcome || 'hangMs' in p.outcome || 'dropAfterMs' in p.outcome),
     )?.outcome;
 
     const succeed = (): FakeReply => {
@@ -389,6 +424,10 @@ export class FakeInfobip extends ScriptedFakeServer<InfobipOutcome, InfobipSentM
 
   private applyRequestOutcome(outcome: InfobipOutcome, succeed: () => FakeReply): FakeReply {
     if (typeof outcome !== 'object' || 'reject' in outcome) return succeed();
+    if ('dropAfterMs' in outcome) {
+      succeed();
+      return { status: 0, delayMs: outcome.dropAfterMs, drop: true };
+    }
     if ('hangMs' in outcome) {
       const then = outcome.then === undefined ? succeed() : this.applyRequestOutcome(outcome.then, succeed);
       return { ...then, delayMs: outcome.hangMs };

@@ -47,8 +47,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
   return async () => {
     const leftovers = await admin.query<{ datname: string }>(
-      `select datname from pg_database where datname like 'omnigate_test_${process.pid}_%' or datname = $1`,
-      [templateDatabase],
+      `select datname from pg_database where starts_with(datname, $2) or datname = $1`,
+      // A prefix, not LIKE: `_` is a wildcard there, and pid 123's teardown would drop pid 1234's databases.
+      [templateDatabase, `omnigate_test_${process.pid}_`],
     );
     for (const { datname } of leftovers.rows) await admin.query(`drop database if exists "${datname}" with (force)`);
     await admin.end();

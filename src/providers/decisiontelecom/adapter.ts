@@ -5,7 +5,9 @@ import { parseRetryAfter } from '../../domain/backoff.js';
 import { analyzeSms } from '../../domain/sms-encoding.js';
 import { ERROR, STATUS, isFinal } from '../../domain/status.js';
 import {
+  SendInDoubtError,
   TransientProviderError,
+  type InDoubtPolicy,
   type OutboundMessage,
   type ProviderAdapter,
   type ProviderReport,
@@ -63,6 +65,12 @@ interface DtResponse {
  */
 export class DecisionTelecomAdapter implements ProviderAdapter {
   readonly type: ProviderType = 'DECISIONTELECOM';
+  /**
+   * send-viber takes no message id of ours, so a repeat is a second message; receive-viber answers only
+   * by DecisionTelecom's own message_id, which an attempt in doubt never got (it came in the lost answer).
+   * So an attempt in doubt is treated as sent, never sent again; its validity then decides (failover).
+   */
+  readonly inDoubt: InDoubtPolicy = 'settle';
   private readonly baseUrl: string;
   private readonly authorization: string;
   private readonly twoWay: boolean;

@@ -4,11 +4,19 @@ import { plainText, type SmsContent, type StepContent } from '../../domain/conte
 import { parseRetryAfter } from '../../domain/backoff.js';
 import { toProviderDigits } from '../../domain/phone-number.js';
 import { ERROR, STATUS, type MessageError, type MessageStatus } from '../../domain/status.js';
-import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type SendResult } from '../types.js';
-import type { HttpResponse } from '../http-client.js';
+import {
+  SendInDoubtError,
+  TransientProviderError,
+  type InDoubtPolicy,
+  type LookupResult,
+  type OutboundMessage,
+  type ProviderAdapter,
+  type SendResult,
+} from '../types.js';
+import { getJson, type HttpResponse } from '../http-client.js';
 import { postToProvider, trimBaseUrl } from '../provider-post.js';
 import { isRecord } from '../wire-json.js';
-import { httpRefusal, sendResultFromEntry, serviceExceptionOf } from './status-map.js';
+import { httpRefusal, sendResultFromEntry, serviceExceptionOf, toMessageError, toMessageStatus } from './status-map.js';
 import { validateInfobipContent } from './validate.js';
 import { isViberWireContent, smsRequest, viberRequest, type SmsRequest, type ViberRequest, type WireCommon } from './wire.js';
 
@@ -19,19 +27,80 @@ export interface InfobipAdapterOptions {
   /** Where Infobip should post delivery reports for our sends; null leaves the account's configured URL. */
   deliveryWebhookUrl: string | null;
   timeoutMs?: number;
+  /**
+   * Infobip drops a repeat of a messageId only where idempotency was enabled for the account's channels
+   * (on request to Infobip). Then an attempt in doubt is simply sent again; otherwise it is looked up in
+   * Infobip's message logs first.
+   */
+  idempotencyEnabled?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
+/** Infobip's outbound message logs (kept 48 h), by channel; queried by our messageId. */
+const LOGS_PATH = { SMS: '/sms/3/logs', VIBER: '/viber/2/logs' } as const;
+/** Message ids per log query: Infobip takes several `messageId` parameters per request. */
+const LOOKUP_CHUNK = 100;
+
 /** Infobip Viber Business Messages and SMS (v3) by phone number. */
 export class InfobipAdapter implements ProviderAdapter {
   readonly type: ProviderType = 'INFOBIP';
+  readonly inDoubt: InDoubtPolicy;
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: InfobipAdapterOptions) {
     this.baseUrl = trimBaseUrl(options.baseUrl);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.inDoubt = options.idempotencyEnabled ? 'resend' : 'ask';
+  }
+
+  /**
+   * Asks Infobip's message logs whether it has each message (by our messageId). A message the logs name
+   * is with Infobip, at the status they give; one they do not name never reached it. Logs can trail a
+   * send by a little, so the caller asks only once the claim is old enough (IN_DOUBT_LOOKUP_DELAY_MS).
+   */
+  async lookup(messages: OutboundMessage[]): Promise<Array<LookupResult | Error>> {
+    const results: Array<LookupResult | Error> = new Array(messages.length);
+    const byPath = new Map<string, number[]>();
+    messages.forEach((m, i) => {
+      const path = LOGS_PATH[m.channel];
+      byPath.set(path, [...(byPath.get(path) ?? []), i]);
+    });
+    const chunks: Array<{ path: string; indexes: number[] }> = [];
+    for (const [path, indexes] of byPath) {
+      for (let k = 0; k < indexes.length; k += LOOKUP_CHUNK) chunks.push({ path, indexes: indexes.slice(k, k + LOOKUP_CHUNK) });
+    }
+    await Promise.all(
+      chunks.map(async ({ path, indexes }) => {
+        const query = new URLSearchParams(indexes.map((i) => ['messageId', messages[i]!.attemptId]));
+        query.set('limit', String(indexes.length));
+        let found: Map<string, Record<string, unknown>>;
+        try {
+          const res = await getJson(`${this.baseUrl}${path}?${query}`, { Authorization: `App ${this.options.apiKey}`, Accept: 'application/json' }, this.timeoutMs);
+          if (res.status < 200 || res.status >= 300) throw new Error(`Infobip ${path} answered HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+          const json = parseJson(res.text);
+          if (!isRecord(json) || !Array.isArray(json.results)) throw new Error(`Infobip ${path} answered without results[]: ${res.text.slice(0, 200)}`);
+          found = new Map(json.results.flatMap((e) => (isRecord(e) && typeof e.messageId === 'string' ? [[e.messageId, e] as const] : [])));
+        } catch (err) {
+          for (const i of indexes) results[i] = err instanceof Error ? err : new Error(String(err));
+          return;
+        }
+        for (const i of indexes) {
+          const entry = found.get(messages[i]!.attemptId);
+          const status = entry ? toMessageStatus(entry.status) : null;
+          if (!entry) results[i] = { kind: 'absent' };
+          else if (!status) results[i] = new Error(`Infobip ${path} names ${messages[i]!.attemptId} without a readable status`);
+          else {
+            // A refusal in the logs reads as the send's answer would have (the error that goes with it).
+            const answer = sendResultFromEntry(entry, messages[i]!.attemptId);
+            const error = answer?.kind === 'rejected' ? answer.error : toMessageError(entry.error);
+            results[i] = { kind: 'found', providerMessageId: messages[i]!.attemptId, status, error };
+          }
+        }
+      }),
+    );
+    return results;
   }
 
   async send(message: OutboundMessage): Promise<SendResult> {
@@ -112,9 +181,10 @@ export class InfobipAdapter implements ProviderAdapter {
         this.timeoutMs,
       );
     } catch (err) {
-      // Retrying after a lost response is safe: the resend carries the same messageId, which Infobip
-      // refuses as a duplicate if it did take the first one (see sendResultFromEntry).
-      return every(err instanceof TransientProviderError ? err : new TransientProviderError(String(err)));
+      // Infobip drops a repeated messageId only where idempotency is enabled on the account: a request
+      // that may have arrived (a timeout, a reset after it was written) is in doubt, not retried blindly.
+      if (err instanceof SendInDoubtError || err instanceof TransientProviderError) return every(err);
+      return every(new TransientProviderError(`Infobip ${path} failed: ${err instanceof Error ? err.message : String(err)}`));
     }
     const text = res.text;
 

@@ -2,7 +2,14 @@ import type { ProviderType } from '../../domain/channel.js';
 import { plainText } from '../../domain/content.js';
 import { analyzeSms } from '../../domain/sms-encoding.js';
 import { ERROR, STATUS } from '../../domain/status.js';
-import { TransientProviderError, type OutboundMessage, type ProviderAdapter, type ReportSink, type SendResult } from '../types.js';
+import {
+  TransientProviderError,
+  type InDoubtPolicy,
+  type OutboundMessage,
+  type ProviderAdapter,
+  type ReportSink,
+  type SendResult,
+} from '../types.js';
 
 export interface SimulatorTiming {
   deliveryDelayMs: number;
@@ -20,6 +27,11 @@ const TRANSIENT_FAILURES = 2;
  */
 export class SimulatorProvider implements ProviderAdapter {
   readonly type: ProviderType = 'SIMULATOR';
+  /**
+   * The simulator lives in this process and keeps no record of what it took: after a crash the only way
+   * for an attempt in doubt to get its reports is to be sent again, and nobody receives a message twice.
+   */
+  readonly inDoubt: InDoubtPolicy = 'resend';
   private readonly failuresSoFar = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;

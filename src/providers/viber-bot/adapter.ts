@@ -6,7 +6,7 @@ import { postToProvider, trimBaseUrl } from '../provider-post.js';
 import { parseRetryAfter } from '../../domain/backoff.js';
 import type { ProviderType } from '../../domain/channel.js';
 import { STATUS } from '../../domain/status.js';
-import { TransientProviderError } from '../types.js';
+import { SendInDoubtError, TransientProviderError, type InDoubtPolicy } from '../types.js';
 import type { OutboundMessage, ProviderAdapter, SendResult } from '../types.js';
 import { VIBER_ERROR, mapViberSendStatus } from './status-map.js';
 import { idString, parseExactJson } from '../wire-json.js';
@@ -36,6 +36,12 @@ interface RawAnswer {
 
 export class ViberBotAdapter implements ProviderAdapter {
   readonly type: ProviderType = 'VIBER_BOT';
+  /**
+   * The Bot API takes no message id of ours (a repeat is a second message) and has no way to ask about a
+   * message without the token its lost answer carried: an attempt in doubt is treated as sent, never sent
+   * again; a delivery report cannot name it, so its validity runs out and the flow fails over.
+   */
+  readonly inDoubt: InDoubtPolicy = 'settle';
   private readonly baseUrl: string;
   private readonly authToken: string;
   private readonly timeoutMs: number;
@@ -119,8 +125,8 @@ export class ViberBotAdapter implements ProviderAdapter {
   }
 
   /**
-   * Any failure to get an answer is transient: the request may not have arrived. A timeout after Viber
-   * took the message is the exception that can duplicate it; Viber has no idempotency key to prevent that.
+   * A failure before the request was written out is transient (it cannot have arrived); one after it (a
+   * timeout, a reset while waiting) is in doubt: Viber may have the message, and has no idempotency key.
    */
   private async post(endpoint: string, body: ViberJson): Promise<RawAnswer> {
     const res = await postToProvider(

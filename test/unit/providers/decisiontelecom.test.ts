@@ -10,6 +10,7 @@ import { validateDecisionTelecomContent, validateDecisionTelecomSender } from '.
 import {
   CallbackAuthError,
   MalformedCallbackError,
+  SendInDoubtError,
   TransientProviderError,
   type OutboundMessage,
   type ProviderReport,
@@ -315,9 +316,9 @@ describe('DecisionTelecomAdapter.send: errors', () => {
     }
   });
 
-  it('a timeout is transient', async () => {
+  it('a timeout after the request was written is in doubt, not a retry: DecisionTelecom may have the message', async () => {
     dt.script(TO_DIGITS, { hangMs: 5_000 });
-    const err = await rejectsWith(adapter({ timeoutMs: 150 }).send(outbound()), TransientProviderError);
+    const err = await rejectsWith(adapter({ timeoutMs: 150 }).send(outbound()), SendInDoubtError);
     expect(err.message).toContain('no answer within 150 ms');
   });
 

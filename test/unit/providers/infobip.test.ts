@@ -11,6 +11,7 @@ import { validateInfobipContent } from '../../../src/providers/infobip/validate.
 import {
   CallbackAuthError,
   MalformedCallbackError,
+  SendInDoubtError,
   TransientProviderError,
   type OutboundMessage,
   type SendResult,
@@ -326,11 +327,12 @@ describe('InfobipAdapter: outcomes', () => {
     expect((result as Extract<SendResult, { kind: 'rejected' }>).error.description).toContain('messages[0].sender');
   });
 
-  it('a timeout is transient', async () => {
+  it('a timeout after the request was written is in doubt, not a retry: Infobip may have the message', async () => {
     fake.script(TO, { hangMs: Infinity });
     const impatient = new InfobipAdapter({ baseUrl: fake.baseUrl, apiKey: KEY, deliveryWebhookUrl: null, timeoutMs: 150 });
     const err = await sendError(impatient, outbound());
-    expect(err).toBeInstanceOf(TransientProviderError);
+    expect(err).toBeInstanceOf(SendInDoubtError);
+    expect(err).not.toBeInstanceOf(TransientProviderError);
   });
 
   it('a refused connection is transient', async () => {

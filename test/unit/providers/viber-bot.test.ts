@@ -12,6 +12,7 @@ import { validateViberBotContent } from '../../../src/providers/viber-bot/valida
 import {
   CallbackAuthError,
   MalformedCallbackError,
+  SendInDoubtError,
   TransientProviderError,
 } from '../../../src/providers/types.js';
 import type { OutboundMessage, ProviderReport, SendResult, WebhookRequest } from '../../../src/providers/types.js';
@@ -316,10 +317,14 @@ describe('ViberBotAdapter.send: outcomes', () => {
     expect(err.retryAfterMs).toBe(7000);
   });
 
-  it('a timeout is transient', async () => {
+  it('a timeout after the request was written is in doubt, not a retry: Viber may have the message', async () => {
     fake.script(USER, { hangMs: Infinity });
-    const err = await transientOf(adapter.send(outbound(text)));
-    expect(err.message).toContain('no answer within 300 ms');
+    const err = await adapter.send(outbound(text)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(SendInDoubtError);
+    expect((err as Error).message).toContain('no answer within 300 ms');
   });
 
   it('a refused connection is transient', async () => {
