@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerValue } from '../../../src/providers/callback-headers.js';
 import { postToProvider, trimBaseUrl } from '../../../src/providers/provider-post.js';
-import { TransientProviderError } from '../../../src/providers/types.js';
+import { SendInDoubtError, TransientProviderError } from '../../../src/providers/types.js';
 import { idString, isRecord, parseExactJson } from '../../../src/providers/wire-json.js';
 
 describe('wire JSON', () => {
@@ -81,9 +81,11 @@ describe('postToProvider', () => {
     expect((err as Error).message).toMatch(/^Test \/send: .*ECONNREFUSED/);
   });
 
-  it('makes a timeout transient, saying how long it waited', async () => {
+  // The request was written out: the provider may have it, so it must never be blindly sent again.
+  it('makes a timeout in doubt, not transient, saying how long it waited', async () => {
     const err = await postToProvider('Test /hang', `${url}/hang`, {}, '{}', 100).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(TransientProviderError);
+    expect(err).toBeInstanceOf(SendInDoubtError);
+    expect(err).not.toBeInstanceOf(TransientProviderError);
     expect((err as Error).message).toBe('Test /hang: no answer within 100 ms');
   });
 });
