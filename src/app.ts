@@ -7,6 +7,7 @@ import { EventBus } from './events/bus.js';
 import { createTaskList } from './jobs/tasks.js';
 import { startWorker } from './jobs/worker.js';
 import type { Logger } from './logger.js';
+import { requestLimitsFrom } from './graphql/limits/index.js';
 import { createHttpServer, GRAPHQL_PATH, type HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 
@@ -38,7 +39,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
   const services = createServices(database.db, bus, logger, config, () => url);
   const bootstrap = await services.accounts.bootstrap(config.DEFAULT_ACCOUNT_NAME);
 
-  const http: HttpServer = createHttpServer(services, database.db, logger);
+  const http: HttpServer = createHttpServer(services, database.db, logger, requestLimitsFrom(config));
   await new Promise<void>((resolve, reject) => {
     http.server.once('error', reject);
     http.server.listen(config.PORT, config.HOST, () => resolve());

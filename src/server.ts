@@ -9,16 +9,19 @@ import type { Kysely } from 'kysely';
 import type { Database } from './db/schema.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
+import { requestLimitPlugins, type RequestIdentity, type RequestLimits } from './graphql/limits/index.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import type { Account } from './messaging/accounts.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
+import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
-type ServerContext = { req: IncomingMessage; wsAccount?: Account | null };
+/** `account` is set by the HTTP gate, `wsAccount` by the WebSocket subscribe; both already authenticated. */
+type ServerContext = { req: IncomingMessage; account?: Account; wsAccount?: Account | null } & RequestIdentity;
 
 const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
 #   {"Authorization": "App <your key>"}
@@ -32,7 +35,7 @@ query RecentMessages {
 `;
 
 function unauthenticated(): GraphQLError {
-  return new GraphQLError('A valid API key is required: send "Authorization: App <key>" (or Bearer <key>).', {
+  return new GraphQLError(UNAUTHENTICATED_MESSAGE, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
   });
 }
@@ -52,7 +55,7 @@ export interface HttpServer {
 }
 
 /** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes. */
-export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger): HttpServer {
+export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, limits: RequestLimits): HttpServer {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -83,14 +86,21 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         return maskError(error, message, false);
       },
     },
-    plugins: [useInputFieldErrors()],
-    context: async ({ request, wsAccount }) => {
-      // WebSocket operations were authenticated when they subscribed; HTTP ones are checked here,
-      // before any resolver runs, so a bad key reads and writes nothing.
-      const account = wsAccount !== undefined ? wsAccount : await services.accounts.authenticate(request.headers.get('authorization'));
+    plugins: [useInputFieldErrors(), ...requestLimitPlugins(limits)],
+    context: async ({ request, wsAccount, account: admitted }) => {
+      // WebSocket operations were authenticated when they subscribed, HTTP ones by the gate before their
+      // body was read; anything else reaching yoga is checked here, before any resolver runs.
+      const account =
+        wsAccount !== undefined ? wsAccount : (admitted ?? (await services.accounts.authenticate(request.headers.get('authorization'))));
       if (!account) throw unauthenticated();
       return { account, services };
     },
+  });
+
+  const gate = graphqlGate({
+    maxBodyBytes: limits.maxBodyBytes,
+    authenticate: (authorization) => services.accounts.authenticate(authorization),
+    admit: (req, res, who) => yoga.handle(req, res, { req, ...(who ? { account: who.account, apiKeyId: who.apiKeyId } : {}) }),
   });
 
   const server = createServer(async (req, res) => {
@@ -119,41 +129,64 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       res.writeHead(302, { location: GRAPHQL_PATH }).end();
       return;
     }
-    yoga.handle(req, res, { req });
+    if (path !== GRAPHQL_PATH) {
+      yoga.handle(req, res, { req });
+      return;
+    }
+    gate(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'GraphQL gate failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
   // Pending requests keep the server open; these stop idle keep-alive sockets from doing so on shutdown.
   server.keepAliveTimeout = 5_000;
 
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
-  const wsServer = useServer<Record<string, unknown>, { account: Account | null }>(
+  // A WebSocket message is a request body too: the same byte cap (ws closes with 1009 past it).
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
+  type SocketExtra = { account: Account | null; apiKeyId?: string; authDeadline?: NodeJS.Timeout };
+  const wsServer = useServer<Record<string, unknown>, SocketExtra>(
     {
+      // A socket that never sends connection_init is closed (4408) after the same time.
+      connectionInitWaitTimeout: limits.wsAuthTimeoutMs,
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
         const header = headerFromParams(ctx.connectionParams);
         if (header === null) {
-          // GraphiQL sends its headers with each operation instead; those are checked on subscribe.
+          // GraphiQL sends its headers with each operation instead; those are checked on subscribe. A
+          // socket that brings no valid key that way either is closed after WS_AUTH_TIMEOUT_MS.
           ctx.extra.account = null;
+          const socket = ctx.extra.socket;
+          ctx.extra.authDeadline = setTimeout(
+            () => socket.close(4401, `Unauthorized: no valid API key within ${limits.wsAuthTimeoutMs} ms`),
+            limits.wsAuthTimeoutMs,
+          );
           return true;
         }
         const account = await services.accounts.authenticate(header);
         if (!account) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.account = account;
+        ctx.extra.apiKeyId = apiKeyIdOf(header);
         return true;
       },
+      onClose: (ctx) => clearTimeout(ctx.extra.authDeadline),
       onSubscribe: async (ctx, _id, payload) => {
         let account = ctx.extra.account ?? null;
+        let apiKeyId = ctx.extra.apiKeyId;
         if (!account) {
-          const headers = (payload.extensions as { headers?: unknown } | undefined)?.headers;
-          account = await services.accounts.authenticate(headerFromParams(headers));
+          const header = headerFromParams((payload.extensions as { headers?: unknown } | undefined)?.headers);
+          account = await services.accounts.authenticate(header);
+          apiKeyId = apiKeyIdOf(header);
         }
         if (!account) {
           ctx.extra.socket.close(4403, 'Forbidden');
           return [unauthenticated()];
         }
+        clearTimeout(ctx.extra.authDeadline);
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           wsAccount: account,
+          ...(apiKeyId ? { apiKeyId } : {}),
           params: payload,
         });
         let document;

@@ -1,0 +1,72 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LIMIT_CODE, LimitError } from '../graphql/limits/errors.js';
+import { apiKeyFromAuthorization, hashApiKey, type Account } from '../messaging/accounts.js';
+import { writeGraphQLError } from './graphql-error-response.js';
+import { readBody } from './read-body.js';
+
+export const UNAUTHENTICATED_MESSAGE = 'A valid API key is required: send "Authorization: App <key>" (or Bearer <key>).';
+
+/** A stable, non-secret id of the key in an Authorization header (what per-key limits count by). */
+export function apiKeyIdOf(authorization: string | null | undefined): string | undefined {
+  const key = apiKeyFromAuthorization(authorization);
+  return key ? hashApiKey(key) : undefined;
+}
+
+export interface AdmittedRequest {
+  account: Account;
+  apiKeyId: string;
+}
+
+export interface GraphQLGateOptions {
+  maxBodyBytes: number;
+  authenticate(authorization: string | null): Promise<Account | null>;
+  /** Called with the body already read into `req.body` (yoga takes it from there instead of the stream). */
+  admit(req: IncomingMessage & { body?: Buffer }, res: ServerResponse, who: AdmittedRequest | null): void;
+}
+
+/** GET without a `query` is GraphiQL's page (or yoga's own "query missing" answer); OPTIONS is a CORS preflight. */
+function carriesOperation(req: IncomingMessage): boolean {
+  if (req.method === 'OPTIONS' || req.method === 'HEAD') return false;
+  if (req.method !== 'GET') return true;
+  return new URL(req.url ?? '/', 'http://localhost').searchParams.has('query');
+}
+
+/**
+ * What stands before yoga on the GraphQL path: a declared body over the limit is refused (413) before
+ * anything else, the key is checked from the headers alone (401) before a byte of the body is read, and
+ * the body is then read with a byte cap (413 as soon as it passes it). Nothing refused here is parsed.
+ */
+export function graphqlGate(options: GraphQLGateOptions) {
+  const tooLarge = new LimitError(LIMIT_CODE.bodySize, `The request body exceeds the limit of ${options.maxBodyBytes} bytes.`, {
+    limit: options.maxBodyBytes,
+  });
+
+  return async (req: IncomingMessage & { body?: Buffer }, res: ServerResponse): Promise<void> => {
+    if (!carriesOperation(req)) {
+      options.admit(req, res, null);
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > options.maxBodyBytes) {
+      writeGraphQLError(res, 413, tooLarge.toWire(), { close: true });
+      return;
+    }
+    const authorization = req.headers.authorization ?? null;
+    const account = await options.authenticate(authorization);
+    const apiKeyId = apiKeyIdOf(authorization);
+    if (!account || !apiKeyId) {
+      writeGraphQLError(res, 401, { message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }, { close: req.method !== 'GET' });
+      return;
+    }
+    if (req.method !== 'GET') {
+      const read = await readBody(req, options.maxBodyBytes);
+      if (!read.ok) {
+        if (read.reason === 'too-large') writeGraphQLError(res, 413, tooLarge.toWire(), { close: true });
+        else res.destroy();
+        return;
+      }
+      req.body = read.body;
+    }
+    options.admit(req, res, { account, apiKeyId });
+  };
+}
