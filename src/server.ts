@@ -15,6 +15,7 @@ import type { Logger } from './logger.js';
 import type { Account } from './messaging/accounts.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
 import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
+import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
 
@@ -100,7 +101,11 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
   const gate = graphqlGate({
     maxBodyBytes: limits.maxBodyBytes,
     authenticate: (authorization) => services.accounts.authenticate(authorization),
-    admit: (req, res, who) => yoga.handle(req, res, { req, ...(who ? { account: who.account, apiKeyId: who.apiKeyId } : {}) }),
+    admit: async (req, res, body, who) => {
+      const serverContext: ServerContext = { req, ...(who ? { account: who.account, apiKeyId: who.apiKeyId } : {}) };
+      if (!body) return yoga.handle(req, res, serverContext);
+      await writeFetchResponse(res, await yoga.fetch(fetchRequestOf(yoga.fetchAPI.Request, req, res, body), serverContext));
+    },
   });
 
   const server = createServer(async (req, res) => {

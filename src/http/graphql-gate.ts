@@ -20,8 +20,8 @@ export interface AdmittedRequest {
 export interface GraphQLGateOptions {
   maxBodyBytes: number;
   authenticate(authorization: string | null): Promise<Account | null>;
-  /** Called with the body already read into `req.body` (yoga takes it from there instead of the stream). */
-  admit(req: IncomingMessage & { body?: Buffer }, res: ServerResponse, who: AdmittedRequest | null): void;
+  /** Hands the request on: with its body already read (capped), or null when it has none (GET, OPTIONS). */
+  admit(req: IncomingMessage, res: ServerResponse, body: Buffer | null, who: AdmittedRequest | null): Promise<void> | void;
 }
 
 /** GET without a `query` is GraphiQL's page (or yoga's own "query missing" answer); OPTIONS is a CORS preflight. */
@@ -41,9 +41,9 @@ export function graphqlGate(options: GraphQLGateOptions) {
     limit: options.maxBodyBytes,
   });
 
-  return async (req: IncomingMessage & { body?: Buffer }, res: ServerResponse): Promise<void> => {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!carriesOperation(req)) {
-      options.admit(req, res, null);
+      await options.admit(req, res, null, null);
       return;
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
@@ -58,6 +58,7 @@ export function graphqlGate(options: GraphQLGateOptions) {
       writeGraphQLError(res, 401, { message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }, { close: req.method !== 'GET' });
       return;
     }
+    let body: Buffer | null = null;
     if (req.method !== 'GET') {
       const read = await readBody(req, options.maxBodyBytes);
       if (!read.ok) {
@@ -65,8 +66,8 @@ export function graphqlGate(options: GraphQLGateOptions) {
         else res.destroy();
         return;
       }
-      req.body = read.body;
+      body = read.body;
     }
-    options.admit(req, res, { account, apiKeyId });
+    await options.admit(req, res, body, { account, apiKeyId });
   };
 }

@@ -236,6 +236,7 @@ describe('request limits', () => {
     it('refuses a third expensive operation of one key at once with TOO_MANY_CONCURRENT, over HTTP and WebSocket; others still run', async () => {
       // Hold the message table so the two admitted operations stay in flight until the lock goes.
       const locker = new pg.Client({ connectionString: app.databaseUrl });
+      locker.on('error', () => undefined); // its end is awaited below; a dropped connection must not crash the file
       await locker.connect();
       await locker.query('begin');
       await locker.query('lock table message in access exclusive mode');
@@ -279,6 +280,7 @@ describe('request limits', () => {
 
     it("counts per key: another key's expensive operations are admitted while the first key is at its cap", async () => {
       const locker = new pg.Client({ connectionString: app.databaseUrl });
+      locker.on('error', () => undefined); // its end is awaited below; a dropped connection must not crash the file
       await locker.connect();
       await locker.query('begin');
       await locker.query('lock table message in access exclusive mode');

@@ -1,0 +1,236 @@
+/**
+ * Request limits under a flood (`npm run bench:limits`; see bench/README.md).
+ *
+ * One client ("victim", its own account and key) reads a small page of its messages, one request at a
+ * time; another ("flooder") keeps FLOOD_CONCURRENCY requests in flight from a mix of expensive, oversized
+ * and badly keyed ones. The victim's latency is measured idle, then during the flood against the service
+ * with its default limits, then during the same flood against the service with every limit lifted (the
+ * behaviour before the limits). Printed side by side; JSON to stdout and bench/results/request-limits.json.
+ * Loopback only, bounded: each phase has a fixed duration and every request a timeout.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
+import { gql } from './lib/graphql.js';
+import { RssSampler } from './lib/proc.js';
+import { startService, type ServiceProcess } from './lib/service.js';
+import { latencySummary, round } from './lib/stats.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(BENCH_DIR, '..');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`);
+  return n;
+}
+
+const settings = {
+  idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 4_000),
+  floodMs: intEnv('BENCH_LIMITS_FLOOD_MS', 8_000),
+  floodConcurrency: intEnv('BENCH_LIMITS_FLOOD_CONCURRENCY', 8),
+  /** Rows the flooder's thousand-row pages really hold. */
+  seedMessages: intEnv('BENCH_LIMITS_SEED', 1_000),
+  requestTimeoutMs: intEnv('BENCH_LIMITS_REQUEST_TIMEOUT_MS', 10_000),
+};
+
+const t0 = performance.now();
+const log = (msg: string) => process.stderr.write(`[bench:limits ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the service ran with before the limits: nothing refused but the old page-size rule. */
+const LIMITS_LIFTED: Record<string, string> = {
+  MAX_QUERY_COST: '1000000000',
+  MAX_QUERY_DEPTH: '1000',
+  MAX_ALIASES: '1000000',
+  MAX_TOKENS: '10000000',
+  MAX_DIRECTIVES: '1000000',
+  MAX_BODY_BYTES: String(1024 * 1024 * 1024),
+  MAX_CONCURRENT_EXPENSIVE_PER_KEY: '1000000',
+};
+
+const FULL_NODE = 'messageId to channel status { groupId groupName id name description } error { groupName name description permanent } sentAt doneAt seenAt callbackData attempts { step channel from provider status { name } error { name } sentAt doneAt }';
+const aliased = (n: number, selection: string) => Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ');
+
+const VICTIM_QUERY = 'query { messages(first: 10) { edges { node { messageId status { name } } } } }';
+
+/** The flood: each in-flight slot cycles through these. */
+const FLOOD: Array<{ name: string; query: string; key: 'flooder' | 'bad' }> = [
+  // 50 thousand-row pages in one request (the operator's report, scaled from 1,000 aliases to 50 so the
+  // unlimited service answers within the bench's time).
+  { name: 'aliased pages (50 × first: 1000)', query: `query { ${aliased(50, 'messages(first: 1000) { edges { node { messageId to status { name } } } }')} }`, key: 'flooder' },
+  // One full page with every field: admitted (under the cost limit) but expensive, so per-key capped.
+  { name: 'one full page (first: 1000, all fields)', query: `query { messages(first: 1000) { edges { node { ${FULL_NODE} } } } }`, key: 'flooder' },
+  // Three of those in one request: over the cost limit.
+  { name: 'three full pages (cost 123,003)', query: `query { ${aliased(3, `messages(first: 1000) { edges { node { ${FULL_NODE} } } }`)} }`, key: 'flooder' },
+  { name: 'wrong key', query: VICTIM_QUERY, key: 'bad' },
+];
+
+interface FloodTally {
+  sent: number;
+  byOutcome: Record<string, number>;
+  answerMs: number[];
+}
+
+async function post(url: string, key: string, query: string): Promise<{ outcome: string; ms: number }> {
+  const started = performance.now();
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `App ${key}` },
+      body: JSON.stringify({ query }),
+      signal: AbortSignal.timeout(settings.requestTimeoutMs),
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    const code = body.errors?.[0]?.extensions?.code;
+    return { outcome: code ? `${res.status} ${code}` : body.data ? `${res.status} data` : `${res.status}`, ms: performance.now() - started };
+  } catch (err) {
+    return { outcome: (err as Error).name === 'TimeoutError' ? 'timed out' : `failed: ${(err as Error).message}`, ms: performance.now() - started };
+  }
+}
+
+async function victimLoop(url: string, key: string, untilMs: number): Promise<{ samples: number[]; failures: number }> {
+  const samples: number[] = [];
+  let failures = 0;
+  while (performance.now() < untilMs) {
+    const r = await post(url, key, VICTIM_QUERY);
+    if (r.outcome === '200 data') samples.push(r.ms);
+    else failures += 1;
+  }
+  return { samples, failures };
+}
+
+async function floodLoops(url: string, keys: { flooder: string; bad: string }, untilMs: number): Promise<FloodTally> {
+  const tally: FloodTally = { sent: 0, byOutcome: {}, answerMs: [] };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: settings.floodConcurrency }, async () => {
+      while (performance.now() < untilMs) {
+        const req = FLOOD[next++ % FLOOD.length]!;
+        tally.sent += 1;
+        const r = await post(url, keys[req.key], req.query);
+        const label = `${req.name} → ${r.outcome}`;
+        tally.byOutcome[label] = (tally.byOutcome[label] ?? 0) + 1;
+        tally.answerMs.push(r.ms);
+      }
+    }),
+  );
+  return tally;
+}
+
+async function createKey(databaseUrl: string, account: string): Promise<string> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api-key', 'create', '--account', account], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`api-key create exited ${code}: ${text}`))));
+  });
+  const key = /App (og_\S+?)"/.exec(out)?.[1];
+  if (!key) throw new Error(`no key in: ${out}`);
+  return key;
+}
+
+async function seed(url: string, key: string, count: number): Promise<void> {
+  let n = 0;
+  const destinations = Array.from({ length: count }, () => ({ to: { phoneNumber: `+38067${String(++n).padStart(7, '0')}` } }));
+  await gql(url, key, 'mutation($input: SendMessagesInput!) { sendMessages(input: $input) { __typename } }', {
+    input: { sendAt: new Date(Date.now() + 3600_000).toISOString(), messages: [{ from: 'Bench', viber: { text: { text: 'seed' } }, destinations }] },
+  });
+}
+
+async function phase(name: string, service: ServiceProcess, keys: { victim: string; flooder: string }, flood: boolean) {
+  const durationMs = flood ? settings.floodMs : settings.idleMs;
+  log(`${name}: ${durationMs} ms${flood ? `, ${settings.floodConcurrency} flood requests in flight` : ''}`);
+  const rss = new RssSampler(service.pid);
+  const until = performance.now() + durationMs;
+  const [victim, tally] = await Promise.all([
+    victimLoop(service.graphqlUrl, keys.victim, until),
+    flood ? floodLoops(service.graphqlUrl, { flooder: keys.flooder, bad: 'og_not-a-key' }, until) : Promise.resolve(null),
+  ]);
+  const memory = rss.stop();
+  return {
+    phase: name,
+    victim: { ...latencySummary(victim.samples), failures: victim.failures },
+    flood: tally && {
+      sent: tally.sent,
+      perSecond: round((tally.sent / durationMs) * 1000),
+      answer: latencySummary(tally.answerMs),
+      outcomes: tally.byOutcome,
+    },
+    servicePeakRssMb: round(memory.peakRssKb / 1024),
+  };
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  assertLocalDatabase(serverUrl);
+  await dropStaleBenchDatabases(serverUrl, 'omnigate_bench_');
+  const dbName = `omnigate_bench_limits_${Date.now()}_${process.pid}`;
+  const dbUrl = await createDatabase(serverUrl, dbName);
+  const baseEnv = { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', WORKER_ENABLED: 'false' };
+  const results: Array<Awaited<ReturnType<typeof phase>>> = [];
+  let service: ServiceProcess | null = null;
+  try {
+    service = await startService({ repoRoot: REPO_ROOT, env: baseEnv });
+    const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
+    await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
+    await seed(service.graphqlUrl, keys.victim, 10);
+    for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY); // warm-up
+    log(`seeded ${settings.seedMessages} messages for the flooder, 10 for the victim`);
+
+    results.push(await phase('idle', service, keys, false));
+    results.push(await phase('flood, default limits', service, keys, true));
+    await service.stop();
+
+    service = await startService({ repoRoot: REPO_ROOT, env: { ...baseEnv, ...LIMITS_LIFTED } });
+    for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY);
+    results.push(await phase('flood, limits lifted', service, keys, true));
+  } finally {
+    // The lifted service may still be working through the flood: it is killed, not drained.
+    await service?.stop(2_000);
+    await dropDatabase(serverUrl, dbName);
+  }
+
+  const cell = (v: number) => String(round(v)).padStart(9);
+  const lines = [
+    '',
+    `victim: ${VICTIM_QUERY}`,
+    `${'phase'.padEnd(24)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'answers'.padStart(9)}${'failed'.padStart(9)}${'flood/s'.padStart(9)}${'RSS MB'.padStart(9)}`,
+    ...results.map(
+      (r) =>
+        `${r.phase.padEnd(24)}${cell(r.victim.p50Ms)}${cell(r.victim.p99Ms)}${cell(r.victim.maxMs)}${cell(r.victim.count)}${cell(r.victim.failures)}${r.flood ? cell(r.flood.perSecond) : '        -'}${cell(r.servicePeakRssMb)}`,
+    ),
+    '',
+  ];
+  for (const r of results) {
+    if (!r.flood) continue;
+    lines.push(`${r.phase}: flood answers p50 ${r.flood.answer.p50Ms} ms, p99 ${r.flood.answer.p99Ms} ms`);
+    for (const [outcome, n] of Object.entries(r.flood.outcomes).sort()) lines.push(`  ${String(n).padStart(6)}  ${outcome}`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, phases: results };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, 'request-limits.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);
