@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMIT_CODE, LimitError } from '../graphql/limits/errors.js';
 import { apiKeyFromAuthorization, hashApiKey, type Account } from '../messaging/accounts.js';
-import { writeGraphQLError } from './graphql-error-response.js';
+import { refuse } from './graphql-error-response.js';
 import { readBody } from './read-body.js';
 
 export const UNAUTHENTICATED_MESSAGE = 'A valid API key is required: send "Authorization: App <key>" (or Bearer <key>).';
@@ -48,21 +48,21 @@ export function graphqlGate(options: GraphQLGateOptions) {
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > options.maxBodyBytes) {
-      writeGraphQLError(res, 413, tooLarge.toWire(), { close: true });
+      refuse(req, res, 413, tooLarge.toWire());
       return;
     }
     const authorization = req.headers.authorization ?? null;
     const account = await options.authenticate(authorization);
     const apiKeyId = apiKeyIdOf(authorization);
     if (!account || !apiKeyId) {
-      writeGraphQLError(res, 401, { message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } }, { close: req.method !== 'GET' });
+      refuse(req, res, 401, { message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } });
       return;
     }
     let body: Buffer | null = null;
     if (req.method !== 'GET') {
       const read = await readBody(req, options.maxBodyBytes);
       if (!read.ok) {
-        if (read.reason === 'too-large') writeGraphQLError(res, 413, tooLarge.toWire(), { close: true });
+        if (read.reason === 'too-large') refuse(req, res, 413, tooLarge.toWire());
         else res.destroy();
         return;
       }

@@ -21,7 +21,6 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyRe
       size += chunk.length;
       if (size > maxBytes) {
         chunks.length = 0;
-        req.pause();
         finish({ ok: false, reason: 'too-large' });
         return;
       }
