@@ -382,6 +382,9 @@ describe('request limits', () => {
         expect(r.data ?? null, id).toBeNull();
         expect(r.ms, id).toBeLessThan(FAST_MS);
       }
+      // The page size is refused by the limits (naming the field), not left to the service's own rule.
+      const page = await ws.operation('page-again', DOCS.pageFirst);
+      expect(page.errors[0]!.extensions!.fieldErrors).toEqual([{ path: ['messages', 'first'], message: 'must be between 1 and 1000' }]);
       const fine = await ws.operation('fine', DOCS.cheap);
       expect(fine.errors).toEqual([]);
       expect(fine.data).toEqual({ account: { name: 'default' } });
