@@ -8,11 +8,13 @@
  * behaviour before the limits). Printed side by side; JSON to stdout and bench/results/request-limits.json.
  * Loopback only, bounded: each phase has a fixed duration and every request a timeout.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { createKysely } from '../src/db/connect.js';
+import { AccountService } from '../src/messaging/accounts.js';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
 import { gql } from './lib/graphql.js';
 import { RssSampler } from './lib/proc.js';
@@ -38,7 +40,7 @@ const settings = {
   floodConcurrency: intEnv('BENCH_LIMITS_FLOOD_CONCURRENCY', 8),
   /** Rows the flooder's thousand-row pages really hold. */
   seedMessages: intEnv('BENCH_LIMITS_SEED', 1_000),
-  requestTimeoutMs: intEnv('BENCH_LIMITS_REQUEST_TIMEOUT_MS', 10_000),
+  requestTimeoutMs: intEnv('BENCH_LIMITS_REQUEST_TIMEOUT_MS', 5_000),
 };
 
 const t0 = performance.now();
@@ -125,21 +127,15 @@ async function floodLoops(url: string, keys: { flooder: string; bad: string }, u
   return tally;
 }
 
+/** A second account and key, written straight into the bench database (as `api-key create` would). */
 async function createKey(databaseUrl: string, account: string): Promise<string> {
-  const out = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api-key', 'create', '--account', account], {
-      cwd: REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`api-key create exited ${code}: ${text}`))));
-  });
-  const key = /App (og_\S+?)"/.exec(out)?.[1];
-  if (!key) throw new Error(`no key in: ${out}`);
-  return key;
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const db = createKysely(pool);
+  try {
+    return (await new AccountService(db).createApiKey(account)).apiKey;
+  } finally {
+    await db.destroy();
+  }
 }
 
 async function seed(url: string, key: string, count: number): Promise<void> {
@@ -173,34 +169,54 @@ async function phase(name: string, service: ServiceProcess, keys: { victim: stri
   };
 }
 
+interface Stand {
+  service: ServiceProcess;
+  keys: { victim: string; flooder: string };
+  dbName: string;
+}
+
+/** Limit settings exported in the environment reach the limited service (to try other defaults). */
+const LIMIT_VARIABLES = [...Object.keys(LIMITS_LIFTED), 'MAX_PAGE_SIZE', 'EXPENSIVE_QUERY_COST'];
+const limitOverrides = Object.fromEntries(LIMIT_VARIABLES.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+
+/** A service on a database of its own, with the flooder's 1,000 messages and the victim's 10. */
+async function stand(serverUrl: string, label: string, extraEnv: Record<string, string>): Promise<Stand> {
+  const dbName = `omnigate_bench_limits_${Date.now()}_${process.pid}_${label}`;
+  const dbUrl = await createDatabase(serverUrl, dbName);
+  const service = await startService({
+    repoRoot: REPO_ROOT,
+    env: { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', WORKER_ENABLED: 'false', ...extraEnv },
+  });
+  const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
+  await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
+  await seed(service.graphqlUrl, keys.victim, 10);
+  for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY); // warm-up
+  log(`${label}: service up, ${settings.seedMessages} messages for the flooder, 10 for the victim`);
+  return { service, keys, dbName };
+}
+
 async function main(): Promise<void> {
   const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
   assertLocalDatabase(serverUrl);
   await dropStaleBenchDatabases(serverUrl, 'omnigate_bench_');
-  const dbName = `omnigate_bench_limits_${Date.now()}_${process.pid}`;
-  const dbUrl = await createDatabase(serverUrl, dbName);
-  const baseEnv = { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', NODE_ENV: 'production', WORKER_ENABLED: 'false' };
   const results: Array<Awaited<ReturnType<typeof phase>>> = [];
-  let service: ServiceProcess | null = null;
+  const stands: Stand[] = [];
   try {
-    service = await startService({ repoRoot: REPO_ROOT, env: baseEnv });
-    const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
-    await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
-    await seed(service.graphqlUrl, keys.victim, 10);
-    for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY); // warm-up
-    log(`seeded ${settings.seedMessages} messages for the flooder, 10 for the victim`);
+    const limited = await stand(serverUrl, 'limited', limitOverrides);
+    stands.push(limited);
+    results.push(await phase('idle', limited.service, limited.keys, false));
+    results.push(await phase('flood, default limits', limited.service, limited.keys, true));
+    await limited.service.stop();
 
-    results.push(await phase('idle', service, keys, false));
-    results.push(await phase('flood, default limits', service, keys, true));
-    await service.stop();
-
-    service = await startService({ repoRoot: REPO_ROOT, env: { ...baseEnv, ...LIMITS_LIFTED } });
-    for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY);
-    results.push(await phase('flood, limits lifted', service, keys, true));
+    const lifted = await stand(serverUrl, 'lifted', LIMITS_LIFTED);
+    stands.push(lifted);
+    results.push(await phase('flood, limits lifted', lifted.service, lifted.keys, true));
   } finally {
-    // The lifted service may still be working through the flood: it is killed, not drained.
-    await service?.stop(2_000);
-    await dropDatabase(serverUrl, dbName);
+    for (const s of stands) {
+      // The lifted service may still be working through the flood: it is killed, not drained.
+      await s.service.stop(2_000);
+      await dropDatabase(serverUrl, s.dbName);
+    }
   }
 
   const cell = (v: number) => String(round(v)).padStart(9);
@@ -221,7 +237,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 
-  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, phases: results };
+  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, limitOverrides, phases: results };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(path.join(RESULTS_DIR, 'request-limits.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -70,9 +70,13 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
   /** Largest `first`/`last` of any connection; the services never return more than 1000 rows a page. */
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
-  /** Operations costing at least this much are "expensive"; one key may run only so many of them at once. */
+  /**
+   * Operations costing at least this much are "expensive" (a 1,000-row page of ids, a send to 5,000
+   * numbers); one key may run only so many of them at once. One: the event loop is shared, and a second
+   * concurrent thousand-row page doubled other clients' latency in the bench.
+   */
   EXPENSIVE_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
-  MAX_CONCURRENT_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).default(2),
+  MAX_CONCURRENT_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).default(1),
   /** A WebSocket must present a valid key (connection_init, or its first subscribe) within this time. */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
 });
