@@ -393,6 +393,21 @@ describe('request limits', () => {
     });
   });
 
+  it('still streams a subscription over HTTP (text/event-stream) once the gate has read the body', async () => {
+    const aborter = new AbortController();
+    const res = await fetch(url, {
+      method: 'POST',
+      signal: aborter.signal,
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `App ${app.apiKey}` },
+      body: JSON.stringify({ query: 'subscription { messageStatusChanged { occurredAt } }' }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const first = await res.body!.getReader().read();
+    expect(new TextDecoder().decode(first.value)).toMatch(/^:/); // yoga's keep-alive comment opens the stream
+    aborter.abort();
+  });
+
   describe('over graphql-ws', () => {
     it('applies the depth, alias, token, directive, cost and page-size limits to WebSocket operations', async () => {
       const ws = socket();

@@ -35,10 +35,6 @@ export class LimitError extends GraphQLError {
     super(message, { extensions: { code, ...details, http: { status: HTTP_STATUS[code] } } });
   }
 
-  get code(): LimitCode {
-    return this.extensions.code as LimitCode;
-  }
-
   /** What goes on the wire (yoga strips `http`; a hand-written answer must too). */
   toWire(): { message: string; extensions: Record<string, unknown> } {
     const { http: _http, ...extensions } = this.extensions;
