@@ -12,8 +12,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
 import pg from 'pg';
+import { loadConfig } from '../src/config.js';
 import { createKysely } from '../src/db/connect.js';
+import { operationCost } from '../src/graphql/limits/operation-cost.js';
+import { schema } from '../src/graphql/schema.js';
 import { AccountService } from '../src/messaging/accounts.js';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
 import { gql } from './lib/graphql.js';
@@ -35,8 +39,8 @@ function intEnv(name: string, fallback: number): number {
 }
 
 const settings = {
-  idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 4_000),
-  floodMs: intEnv('BENCH_LIMITS_FLOOD_MS', 8_000),
+  idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 3_000),
+  floodMs: intEnv('BENCH_LIMITS_FLOOD_MS', 6_000),
   floodConcurrency: intEnv('BENCH_LIMITS_FLOOD_CONCURRENCY', 8),
   /** Rows the flooder's thousand-row pages really hold. */
   seedMessages: intEnv('BENCH_LIMITS_SEED', 1_000),
@@ -63,15 +67,31 @@ const aliased = (n: number, selection: string) => Array.from({ length: n }, (_, 
 
 const VICTIM_QUERY = 'query { messages(first: 10) { edges { node { messageId status { name } } } } }';
 
+const fullPage = (rows: number) => `messages(first: ${rows}) { edges { node { ${FULL_NODE} } } }`;
+
+/** Limit settings exported in the environment reach the limited service (to try other defaults). */
+const LIMIT_VARIABLES = [...Object.keys(LIMITS_LIFTED), 'MAX_PAGE_SIZE', 'EXPENSIVE_QUERY_COST'];
+const limitOverrides = Object.fromEntries(LIMIT_VARIABLES.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+
+/** The largest page of every field the limited service admits: what a flooder would send. */
+function dearestAdmittedRows(): { rows: number; cost: number } {
+  const config = loadConfig(limitOverrides);
+  const costOf = (rows: number) => operationCost(schema, parse(`query { ${fullPage(rows)} }`), {}, undefined, { maxPageSize: 1000 }) as number;
+  const perRow = costOf(1) - 1;
+  const rows = Math.max(1, Math.min(config.MAX_PAGE_SIZE, Math.floor((config.MAX_QUERY_COST - 1) / perRow)));
+  return { rows, cost: costOf(rows) };
+}
+const dearest = dearestAdmittedRows();
+
 /** The flood: each in-flight slot cycles through these. */
 const FLOOD: Array<{ name: string; query: string; key: 'flooder' | 'bad' }> = [
   // 50 thousand-row pages in one request (the operator's report, scaled from 1,000 aliases to 50 so the
   // unlimited service answers within the bench's time).
   { name: 'aliased pages (50 × first: 1000)', query: `query { ${aliased(50, 'messages(first: 1000) { edges { node { messageId to status { name } } } }')} }`, key: 'flooder' },
-  // One full page with every field: admitted (under the cost limit) but expensive, so per-key capped.
-  { name: 'one full page (first: 1000, all fields)', query: `query { messages(first: 1000) { edges { node { ${FULL_NODE} } } } }`, key: 'flooder' },
+  // The dearest page the limits admit, every field: admitted, but expensive, so one at a time per key.
+  { name: `dearest admitted page (first: ${dearest.rows}, all fields, cost ${dearest.cost})`, query: `query { ${fullPage(dearest.rows)} }`, key: 'flooder' },
   // Three of those in one request: over the cost limit.
-  { name: 'three full pages (cost 123,003)', query: `query { ${aliased(3, `messages(first: 1000) { edges { node { ${FULL_NODE} } } }`)} }`, key: 'flooder' },
+  { name: `three of those (cost ${3 * dearest.cost})`, query: `query { ${aliased(3, fullPage(dearest.rows))} }`, key: 'flooder' },
   { name: 'wrong key', query: VICTIM_QUERY, key: 'bad' },
 ];
 
@@ -81,35 +101,40 @@ interface FloodTally {
   answerMs: number[];
 }
 
-async function post(url: string, key: string, query: string): Promise<{ outcome: string; ms: number }> {
+/** Outcome of a request still running when its phase ended: cut off, counted nowhere. */
+const CUT_OFF = 'cut off at the phase end';
+
+async function post(url: string, key: string, query: string, phaseEnd?: AbortSignal): Promise<{ outcome: string; ms: number }> {
   const started = performance.now();
+  const timeout = AbortSignal.timeout(settings.requestTimeoutMs);
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `App ${key}` },
       body: JSON.stringify({ query }),
-      signal: AbortSignal.timeout(settings.requestTimeoutMs),
+      signal: phaseEnd ? AbortSignal.any([timeout, phaseEnd]) : timeout,
     });
     const body = (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
     const code = body.errors?.[0]?.extensions?.code;
     return { outcome: code ? `${res.status} ${code}` : body.data ? `${res.status} data` : `${res.status}`, ms: performance.now() - started };
   } catch (err) {
-    return { outcome: (err as Error).name === 'TimeoutError' ? 'timed out' : `failed: ${(err as Error).message}`, ms: performance.now() - started };
+    const outcome = phaseEnd?.aborted && !timeout.aborted ? CUT_OFF : timeout.aborted ? 'timed out' : `failed: ${(err as Error).message}`;
+    return { outcome, ms: performance.now() - started };
   }
 }
 
-async function victimLoop(url: string, key: string, untilMs: number): Promise<{ samples: number[]; failures: number }> {
+async function victimLoop(url: string, key: string, untilMs: number, phaseEnd: AbortSignal): Promise<{ samples: number[]; failures: number }> {
   const samples: number[] = [];
   let failures = 0;
   while (performance.now() < untilMs) {
-    const r = await post(url, key, VICTIM_QUERY);
+    const r = await post(url, key, VICTIM_QUERY, phaseEnd);
     if (r.outcome === '200 data') samples.push(r.ms);
-    else failures += 1;
+    else if (r.outcome !== CUT_OFF) failures += 1;
   }
   return { samples, failures };
 }
 
-async function floodLoops(url: string, keys: { flooder: string; bad: string }, untilMs: number): Promise<FloodTally> {
+async function floodLoops(url: string, keys: { flooder: string; bad: string }, untilMs: number, phaseEnd: AbortSignal): Promise<FloodTally> {
   const tally: FloodTally = { sent: 0, byOutcome: {}, answerMs: [] };
   let next = 0;
   await Promise.all(
@@ -117,7 +142,8 @@ async function floodLoops(url: string, keys: { flooder: string; bad: string }, u
       while (performance.now() < untilMs) {
         const req = FLOOD[next++ % FLOOD.length]!;
         tally.sent += 1;
-        const r = await post(url, keys[req.key], req.query);
+        const r = await post(url, keys[req.key], req.query, phaseEnd);
+        if (r.outcome === CUT_OFF) continue;
         const label = `${req.name} → ${r.outcome}`;
         tally.byOutcome[label] = (tally.byOutcome[label] ?? 0) + 1;
         tally.answerMs.push(r.ms);
@@ -151,9 +177,11 @@ async function phase(name: string, service: ServiceProcess, keys: { victim: stri
   log(`${name}: ${durationMs} ms${flood ? `, ${settings.floodConcurrency} flood requests in flight` : ''}`);
   const rss = new RssSampler(service.pid);
   const until = performance.now() + durationMs;
+  // Requests still running at the end are cut off, so a phase lasts what it says (and the whole run stays short).
+  const phaseEnd = AbortSignal.timeout(durationMs);
   const [victim, tally] = await Promise.all([
-    victimLoop(service.graphqlUrl, keys.victim, until),
-    flood ? floodLoops(service.graphqlUrl, { flooder: keys.flooder, bad: 'og_not-a-key' }, until) : Promise.resolve(null),
+    victimLoop(service.graphqlUrl, keys.victim, until, phaseEnd),
+    flood ? floodLoops(service.graphqlUrl, { flooder: keys.flooder, bad: 'og_not-a-key' }, until, phaseEnd) : Promise.resolve(null),
   ]);
   const memory = rss.stop();
   return {
@@ -174,10 +202,6 @@ interface Stand {
   keys: { victim: string; flooder: string };
   dbName: string;
 }
-
-/** Limit settings exported in the environment reach the limited service (to try other defaults). */
-const LIMIT_VARIABLES = [...Object.keys(LIMITS_LIFTED), 'MAX_PAGE_SIZE', 'EXPENSIVE_QUERY_COST'];
-const limitOverrides = Object.fromEntries(LIMIT_VARIABLES.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
 
 /** A service on a database of its own, with the flooder's 1,000 messages and the victim's 10. */
 async function stand(serverUrl: string, label: string, extraEnv: Record<string, string>): Promise<Stand> {
