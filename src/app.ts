@@ -11,6 +11,7 @@ import type { Logger } from './logger.js';
 import { ProviderGate } from './messaging/provider-gate.js';
 import { Metrics, Tracing, type Observability } from './observability/index.js';
 import { registerQueueDepth } from './observability/queue-depth.js';
+import { requestLimitsFrom } from './graphql/limits/index.js';
 import type { HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { handleWebhook } from './webhooks/handler.js';
@@ -79,7 +80,12 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const notReady = readiness([databaseCheck(database.db), () => bus.problem(), () => worker?.problem() ?? null]);
   // Loaded only now: the GraphQL layer is the slowest part of start-up and callbacks need none of it.
   const { createHttpServer, GRAPHQL_PATH } = await import('./server.js');
-  const http: HttpServer = createHttpServer(services, database.db, logger, { notReady, metricsEnabled: config.METRICS_ENABLED, existing: shell.server });
+  const http: HttpServer = createHttpServer(services, database.db, logger, {
+    notReady,
+    metricsEnabled: config.METRICS_ENABLED,
+    existing: shell.server,
+    limits: requestLimitsFrom(config),
+  });
   shell.serve(http.handle);
 
   if (config.WORKER_ENABLED) {

@@ -95,6 +95,34 @@ const ConfigSchema = z.object({
   IN_DOUBT_CLAIM_LEASE_MS: z.coerce.number().int().min(100).default(60_000),
   IN_DOUBT_LOOKUP_DELAY_MS: z.coerce.number().int().min(0).default(30_000),
   IN_DOUBT_LOOKUP_RETRY_MS: z.coerce.number().int().min(10).default(30_000),
+  /**
+   * Request limits: no one request, nor one key's burst of them, can starve the others. Every refusal is
+   * an immediate typed error (src/graphql/limits/errors.ts lists the codes).
+   * Cost ≈ fields resolved: each field 1 plus its children, a connection's children times its page size
+   * (`first`/`last`, else 20), a send's destinations counted once each.
+   */
+  MAX_QUERY_COST: z.coerce.number().int().min(1).default(50_000),
+  MAX_QUERY_DEPTH: z.coerce.number().int().min(1).default(10),
+  MAX_ALIASES: z.coerce.number().int().min(0).default(15),
+  /** Lexical tokens in one document (variables do not count: a 10,000-destination send belongs there). */
+  MAX_TOKENS: z.coerce.number().int().min(1).default(2_000),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  /**
+   * GraphQL request bodies and WebSocket messages. A 10,000-destination sendMessages measures 0.4 MB as the
+   * bench sends it, 0.9 MB with a UUID messageId each, 4.4 MB with every field at its maximum.
+   */
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(8 * 1024 * 1024),
+  /** Largest `first`/`last` of any connection; the services never return more than 1000 rows a page. */
+  MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
+  /**
+   * Operations costing at least this much are "expensive" (a 1,000-row page of ids, a send to 5,000
+   * numbers); one key may run only so many of them at once. One: the event loop is shared, and a second
+   * concurrent thousand-row page doubled other clients' latency in the bench.
+   */
+  EXPENSIVE_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
+  MAX_CONCURRENT_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).default(1),
+  /** A WebSocket must present a valid key (connection_init, or its first subscribe) within this time. */
+  WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -9,6 +9,9 @@ import type { Database } from './db/schema.js';
 import type { GraphQLContext } from './graphql/context.js';
 import { databaseCheck, readiness } from './health/readiness.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
+import { requestLimitPlugins, type RequestIdentity, type RequestLimits } from './graphql/limits/index.js';
+import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
+import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import { schema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import type { AuthenticatedAccount } from './messaging/api-keys.js';
@@ -23,7 +26,8 @@ import { logAccess, useAccessLogFacts, yogaLogging } from './observability/acces
 
 export const GRAPHQL_PATH = '/graphql';
 
-type ServerContext = { req: IncomingMessage; wsAccount?: AuthenticatedAccount | null };
+/** `account` is set by the HTTP gate, `wsAccount` by the WebSocket subscribe; both already authenticated. */
+type ServerContext = { req: IncomingMessage; account?: AuthenticatedAccount; wsAccount?: AuthenticatedAccount | null } & RequestIdentity;
 
 const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
 #   {"Authorization": "App <your key>"}
@@ -37,7 +41,7 @@ query RecentMessages {
 `;
 
 function unauthenticated(): GraphQLError {
-  return new GraphQLError('A valid API key is required: send "Authorization: App <key>" (or Bearer <key>).', {
+  return new GraphQLError(UNAUTHENTICATED_MESSAGE, {
     extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
   });
 }
@@ -64,13 +68,15 @@ export interface HttpServerOptions {
   metricsEnabled?: boolean;
   /** A server that already listens (see src/listen-early.ts): WebSockets attach to it, its owner routes to `handle`. */
   existing?: Server;
+  /** Request limits (cost, depth, body size, per-key slots, WebSocket auth deadline). */
+  limits: RequestLimits;
 }
 
 /** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes and metrics. */
-export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, options: HttpServerOptions = {}): HttpServer {
+export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, options: HttpServerOptions): HttpServer {
   const { metrics, tracing } = services.observability;
   const metricsEnabled = options.metricsEnabled ?? true;
-  const { notReady, existing } = options;
+  const { notReady, existing, limits } = options;
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -99,6 +105,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     plugins: [
       useInputFieldErrors(),
       useScopeGuard(),
+      ...requestLimitPlugins(limits),
       useAccessLogFacts(),
       // GraphQL request, phase and error metrics on this app's registry; /metrics is served below.
       ...(metricsEnabled ? [usePrometheus({ registry: metrics.registry, endpoint: false })] : []),
@@ -107,12 +114,24 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         ? [useOpenTelemetry({ resolvers: false, variables: false, document: false, result: false }, tracing.tracerProvider)]
         : []),
     ],
-    context: async ({ request, wsAccount }) => {
-      // WebSocket operations were authenticated when they subscribed; HTTP ones are checked here,
-      // before any resolver runs, so a bad key reads and writes nothing.
-      const account = wsAccount !== undefined ? wsAccount : await services.accounts.authenticate(request.headers.get('authorization'));
+    context: async ({ request, wsAccount, account: admitted }) => {
+      // WebSocket operations were authenticated when they subscribed, HTTP ones by the gate before their
+      // body was read; anything else reaching yoga is checked here, before any resolver runs.
+      const account =
+        wsAccount !== undefined ? wsAccount : (admitted ?? (await services.accounts.authenticate(request.headers.get('authorization'))));
       if (!account) throw unauthenticated();
       return { account, services };
+    },
+  });
+
+  // The key is checked and the body's size capped before the body is read (src/http/graphql-gate.ts).
+  const gate = graphqlGate({
+    maxBodyBytes: limits.maxBodyBytes,
+    authenticate: (authorization) => services.accounts.authenticate(authorization),
+    admit: async (req, res, body, who) => {
+      const serverContext: ServerContext = { req, ...(who ? { account: who.account as AuthenticatedAccount, apiKeyId: who.apiKeyId } : {}) };
+      if (!body) return yoga.handle(req, res, serverContext);
+      await writeFetchResponse(res, await yoga.fetch(fetchRequestOf(yoga.fetchAPI.Request, req, res, body), serverContext));
     },
   });
 
@@ -150,47 +169,70 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       res.writeHead(302, { location: GRAPHQL_PATH }).end();
       return;
     }
-    yoga.handle(req, res, { req });
+    if (path !== GRAPHQL_PATH) {
+      yoga.handle(req, res, { req });
+      return;
+    }
+    gate(req, res).catch((err: unknown) => {
+      logger.error({ err }, 'GraphQL gate failed');
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   };
   const server = existing ?? createServer((req, res) => void handle(req, res));
   // Pending requests keep the server open; these stop idle keep-alive sockets from doing so on shutdown.
   server.keepAliveTimeout = 5_000;
 
-  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH });
+  // A WebSocket message is a request body too: the same byte cap (ws closes with 1009 past it).
+  const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
+  type SocketExtra = { account: AuthenticatedAccount | null; apiKeyId?: string; authDeadline?: NodeJS.Timeout };
   // A revoked key (here or on another instance) ends its open sessions at once.
   const keySockets = new KeySockets();
   const stopFollowingKeys = services.apiKeys.onKeyEnded((keyId) => keySockets.closeAll(keyId));
-  const wsServer = useServer<Record<string, unknown>, { account: AuthenticatedAccount | null }>(
+  const wsServer = useServer<Record<string, unknown>, SocketExtra>(
     {
+      // A socket that never sends connection_init is closed (4408) after the same time.
+      connectionInitWaitTimeout: limits.wsAuthTimeoutMs,
       execute: (args) => (args.rootValue as { execute: (a: unknown) => unknown }).execute(args) as never,
       subscribe: (args) => (args.rootValue as { subscribe: (a: unknown) => unknown }).subscribe(args) as never,
       onConnect: async (ctx) => {
         const header = headerFromParams(ctx.connectionParams);
         if (header === null) {
-          // GraphiQL sends its headers with each operation instead; those are checked on subscribe.
+          // GraphiQL sends its headers with each operation instead; those are checked on subscribe. A
+          // socket that brings no valid key that way either is closed after WS_AUTH_TIMEOUT_MS.
           ctx.extra.account = null;
+          const socket = ctx.extra.socket;
+          ctx.extra.authDeadline = setTimeout(
+            () => socket.close(4401, `Unauthorized: no valid API key within ${limits.wsAuthTimeoutMs} ms`),
+            limits.wsAuthTimeoutMs,
+          );
           return true;
         }
         const account = await services.accounts.authenticate(header);
         if (!account) return false; // graphql-ws closes with 4403 Forbidden
         ctx.extra.account = account;
+        ctx.extra.apiKeyId = apiKeyIdOf(header);
         keySockets.add(account.key.id, ctx.extra.socket);
         return true;
       },
+      onClose: (ctx) => clearTimeout(ctx.extra.authDeadline),
       onSubscribe: async (ctx, _id, payload) => {
         let account = ctx.extra.account ?? null;
+        let apiKeyId = ctx.extra.apiKeyId;
         if (!account) {
-          const headers = (payload.extensions as { headers?: unknown } | undefined)?.headers;
-          account = await services.accounts.authenticate(headerFromParams(headers));
+          const header = headerFromParams((payload.extensions as { headers?: unknown } | undefined)?.headers);
+          account = await services.accounts.authenticate(header);
+          apiKeyId = apiKeyIdOf(header);
         }
         if (!account) {
           ctx.extra.socket.close(4403, 'Forbidden');
           return [unauthenticated()];
         }
+        clearTimeout(ctx.extra.authDeadline);
         keySockets.add(account.key.id, ctx.extra.socket);
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           wsAccount: account,
+          ...(apiKeyId ? { apiKeyId } : {}),
           params: payload,
         });
         let document;

@@ -3,6 +3,8 @@ import { ValidationError } from './errors.js';
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
+  /** Lists are read forwards only; `last` is still held to the same page-size ceiling. */
+  last?: number | null;
 }
 
 export interface Page<T> {
@@ -12,7 +14,14 @@ export interface Page<T> {
 }
 
 export const DEFAULT_PAGE_SIZE = 20;
+/** The services' own ceiling, whoever calls them; GraphQL may be held lower by MAX_PAGE_SIZE (src/config.ts). */
 export const MAX_PAGE_SIZE = 1000;
+
+function checkPageSize(name: 'first' | 'last', value: number): void {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
+    throw ValidationError.single([name], `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+}
 
 /**
  * Keyset pagination over a bigserial id, newest first. Cursors are opaque to clients but carry the kind
@@ -24,9 +33,8 @@ export function encodeCursor(kind: string, id: string): string {
 
 export function decodePageArgs(kind: string, args: PageArgs): { limit: number; beforeId: string | null } {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
-    throw ValidationError.single(['first'], `must be between 1 and ${MAX_PAGE_SIZE}`);
-  }
+  checkPageSize('first', first);
+  if (args.last !== undefined && args.last !== null) checkPageSize('last', args.last);
   if (!args.after) return { limit: first, beforeId: null };
   const decoded = Buffer.from(args.after, 'base64url').toString();
   const [cursorKind, id] = decoded.split(':');

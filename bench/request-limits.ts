@@ -1,0 +1,280 @@
+/**
+ * Request limits under a flood (`npm run bench:limits`; see bench/README.md).
+ *
+ * One client ("victim", its own account and key) reads a small page of its messages, one request at a
+ * time; another ("flooder") keeps FLOOD_CONCURRENCY requests in flight from a mix of expensive, oversized
+ * and badly keyed ones. The victim's latency is measured idle, then during the flood against the service
+ * with its default limits, then during the same flood against the service with every limit lifted (the
+ * behaviour before the limits). Printed side by side; JSON to stdout and bench/results/request-limits.json.
+ * Loopback only, bounded: each phase has a fixed duration and every request a timeout.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { createKysely } from '../src/db/connect.js';
+import { operationCost } from '../src/graphql/limits/operation-cost.js';
+import { schema } from '../src/graphql/schema.js';
+import { systemClock } from '../src/domain/clock.js';
+import { createLogger } from '../src/logger.js';
+import { AccountService } from '../src/messaging/accounts.js';
+import { ApiKeyService } from '../src/messaging/api-keys.js';
+import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
+import { gql } from './lib/graphql.js';
+import { RssSampler } from './lib/proc.js';
+import { startService, type ServiceProcess } from './lib/service.js';
+import { latencySummary, round } from './lib/stats.js';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(BENCH_DIR, '..');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+function intEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`);
+  return n;
+}
+
+const settings = {
+  idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 3_000),
+  floodMs: intEnv('BENCH_LIMITS_FLOOD_MS', 6_000),
+  floodConcurrency: intEnv('BENCH_LIMITS_FLOOD_CONCURRENCY', 8),
+  /** Rows the flooder's thousand-row pages really hold. */
+  seedMessages: intEnv('BENCH_LIMITS_SEED', 1_000),
+  requestTimeoutMs: intEnv('BENCH_LIMITS_REQUEST_TIMEOUT_MS', 5_000),
+};
+
+const t0 = performance.now();
+const log = (msg: string) => process.stderr.write(`[bench:limits ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What the service ran with before the limits: nothing refused but the old page-size rule. */
+const LIMITS_LIFTED: Record<string, string> = {
+  MAX_QUERY_COST: '1000000000',
+  MAX_QUERY_DEPTH: '1000',
+  MAX_ALIASES: '1000000',
+  MAX_TOKENS: '10000000',
+  MAX_DIRECTIVES: '1000000',
+  MAX_BODY_BYTES: String(1024 * 1024 * 1024),
+  MAX_CONCURRENT_EXPENSIVE_PER_KEY: '1000000',
+};
+
+const FULL_NODE = 'messageId to channel status { groupId groupName id name description } error { groupName name description permanent } sentAt doneAt seenAt callbackData attempts { step channel from provider status { name } error { name } sentAt doneAt }';
+const aliased = (n: number, selection: string) => Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ');
+
+const VICTIM_QUERY = 'query { messages(first: 10) { edges { node { messageId status { name } } } } }';
+
+const fullPage = (rows: number) => `messages(first: ${rows}) { edges { node { ${FULL_NODE} } } }`;
+
+/** Limit settings exported in the environment reach the limited service (to try other defaults). */
+const LIMIT_VARIABLES = [...Object.keys(LIMITS_LIFTED), 'MAX_PAGE_SIZE', 'EXPENSIVE_QUERY_COST'];
+const limitOverrides = Object.fromEntries(LIMIT_VARIABLES.flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : [])));
+
+/** The largest page of every field the limited service admits: what a flooder would send. */
+function dearestAdmittedRows(): { rows: number; cost: number } {
+  const config = loadConfig(limitOverrides);
+  const costOf = (rows: number) => operationCost(schema, parse(`query { ${fullPage(rows)} }`), {}, undefined, { maxPageSize: 1000 }) as number;
+  const perRow = costOf(1) - 1;
+  const rows = Math.max(1, Math.min(config.MAX_PAGE_SIZE, Math.floor((config.MAX_QUERY_COST - 1) / perRow)));
+  return { rows, cost: costOf(rows) };
+}
+const dearest = dearestAdmittedRows();
+
+/** The flood: each in-flight slot cycles through these. */
+const FLOOD: Array<{ name: string; query: string; key: 'flooder' | 'bad' }> = [
+  // 50 thousand-row pages in one request (the operator's report, scaled from 1,000 aliases to 50 so the
+  // unlimited service answers within the bench's time).
+  { name: 'aliased pages (50 × first: 1000)', query: `query { ${aliased(50, 'messages(first: 1000) { edges { node { messageId to status { name } } } }')} }`, key: 'flooder' },
+  // The dearest page the limits admit, every field: admitted, but expensive, so one at a time per key.
+  { name: `dearest admitted page (first: ${dearest.rows}, all fields, cost ${dearest.cost})`, query: `query { ${fullPage(dearest.rows)} }`, key: 'flooder' },
+  // Three of those in one request: over the cost limit.
+  { name: `three of those (cost ${3 * dearest.cost})`, query: `query { ${aliased(3, fullPage(dearest.rows))} }`, key: 'flooder' },
+  { name: 'wrong key', query: VICTIM_QUERY, key: 'bad' },
+];
+
+interface FloodTally {
+  sent: number;
+  byOutcome: Record<string, number>;
+  answerMs: number[];
+}
+
+/** Outcome of a request still running when its phase ended: cut off, counted nowhere. */
+const CUT_OFF = 'cut off at the phase end';
+
+async function post(url: string, key: string, query: string, phaseEnd?: AbortSignal): Promise<{ outcome: string; ms: number }> {
+  const started = performance.now();
+  const timeout = AbortSignal.timeout(settings.requestTimeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `App ${key}` },
+      body: JSON.stringify({ query }),
+      signal: phaseEnd ? AbortSignal.any([timeout, phaseEnd]) : timeout,
+    });
+    const body = (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+    const code = body.errors?.[0]?.extensions?.code;
+    return { outcome: code ? `${res.status} ${code}` : body.data ? `${res.status} data` : `${res.status}`, ms: performance.now() - started };
+  } catch (err) {
+    const outcome = phaseEnd?.aborted && !timeout.aborted ? CUT_OFF : timeout.aborted ? 'timed out' : `failed: ${(err as Error).message}`;
+    return { outcome, ms: performance.now() - started };
+  }
+}
+
+async function victimLoop(url: string, key: string, untilMs: number, phaseEnd: AbortSignal): Promise<{ samples: number[]; failures: number }> {
+  const samples: number[] = [];
+  let failures = 0;
+  while (performance.now() < untilMs) {
+    const r = await post(url, key, VICTIM_QUERY, phaseEnd);
+    if (r.outcome === '200 data') samples.push(r.ms);
+    else if (r.outcome !== CUT_OFF) failures += 1;
+  }
+  return { samples, failures };
+}
+
+async function floodLoops(url: string, keys: { flooder: string; bad: string }, untilMs: number, phaseEnd: AbortSignal): Promise<FloodTally> {
+  const tally: FloodTally = { sent: 0, byOutcome: {}, answerMs: [] };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: settings.floodConcurrency }, async () => {
+      while (performance.now() < untilMs) {
+        const req = FLOOD[next++ % FLOOD.length]!;
+        tally.sent += 1;
+        const r = await post(url, keys[req.key], req.query, phaseEnd);
+        if (r.outcome === CUT_OFF) continue;
+        const label = `${req.name} → ${r.outcome}`;
+        tally.byOutcome[label] = (tally.byOutcome[label] ?? 0) + 1;
+        tally.answerMs.push(r.ms);
+      }
+    }),
+  );
+  return tally;
+}
+
+/** A second account and key, written straight into the bench database (as `api-key create` would). */
+async function createKey(databaseUrl: string, account: string): Promise<string> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const db = createKysely(pool);
+  try {
+    const keys = new ApiKeyService(db, systemClock, createLogger('warn'), null);
+    return (await new AccountService(db, keys).createApiKey(account)).apiKey;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function seed(url: string, key: string, count: number): Promise<void> {
+  let n = 0;
+  const destinations = Array.from({ length: count }, () => ({ to: { phoneNumber: `+38067${String(++n).padStart(7, '0')}` } }));
+  await gql(url, key, 'mutation($input: SendMessagesInput!) { sendMessages(input: $input) { __typename } }', {
+    input: { sendAt: new Date(Date.now() + 3600_000).toISOString(), messages: [{ from: 'Bench', viber: { text: { text: 'seed' } }, destinations }] },
+  });
+}
+
+async function phase(name: string, service: ServiceProcess, keys: { victim: string; flooder: string }, flood: boolean) {
+  const durationMs = flood ? settings.floodMs : settings.idleMs;
+  log(`${name}: ${durationMs} ms${flood ? `, ${settings.floodConcurrency} flood requests in flight` : ''}`);
+  const rss = new RssSampler(service.pid);
+  const until = performance.now() + durationMs;
+  // Requests still running at the end are cut off, so a phase lasts what it says (and the whole run stays short).
+  const phaseEnd = AbortSignal.timeout(durationMs);
+  const [victim, tally] = await Promise.all([
+    victimLoop(service.graphqlUrl, keys.victim, until, phaseEnd),
+    flood ? floodLoops(service.graphqlUrl, { flooder: keys.flooder, bad: 'og_not-a-key' }, until, phaseEnd) : Promise.resolve(null),
+  ]);
+  const memory = rss.stop();
+  return {
+    phase: name,
+    victim: { ...latencySummary(victim.samples), failures: victim.failures },
+    flood: tally && {
+      sent: tally.sent,
+      perSecond: round((tally.sent / durationMs) * 1000),
+      answer: latencySummary(tally.answerMs),
+      outcomes: tally.byOutcome,
+    },
+    servicePeakRssMb: round(memory.peakRssKb / 1024),
+  };
+}
+
+interface Stand {
+  service: ServiceProcess;
+  keys: { victim: string; flooder: string };
+  dbName: string;
+}
+
+/** A service on a database of its own, with the flooder's 1,000 messages and the victim's 10. */
+async function stand(serverUrl: string, label: string, extraEnv: Record<string, string>): Promise<Stand> {
+  const dbName = `omnigate_bench_limits_${Date.now()}_${process.pid}_${label}`;
+  const dbUrl = await createDatabase(serverUrl, dbName);
+  const service = await startService({
+    repoRoot: REPO_ROOT,
+    env: { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', WORKER_ENABLED: 'false', ...extraEnv },
+  });
+  const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
+  await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
+  await seed(service.graphqlUrl, keys.victim, 10);
+  for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY); // warm-up
+  log(`${label}: service up, ${settings.seedMessages} messages for the flooder, 10 for the victim`);
+  return { service, keys, dbName };
+}
+
+async function main(): Promise<void> {
+  const serverUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
+  assertLocalDatabase(serverUrl);
+  await dropStaleBenchDatabases(serverUrl, 'omnigate_bench_');
+  const results: Array<Awaited<ReturnType<typeof phase>>> = [];
+  const stands: Stand[] = [];
+  try {
+    const limited = await stand(serverUrl, 'limited', limitOverrides);
+    stands.push(limited);
+    results.push(await phase('idle', limited.service, limited.keys, false));
+    results.push(await phase('flood, default limits', limited.service, limited.keys, true));
+    await limited.service.stop();
+
+    const lifted = await stand(serverUrl, 'lifted', LIMITS_LIFTED);
+    stands.push(lifted);
+    results.push(await phase('flood, limits lifted', lifted.service, lifted.keys, true));
+  } finally {
+    for (const s of stands) {
+      // The lifted service may still be working through the flood: it is killed, not drained.
+      await s.service.stop(2_000);
+      await dropDatabase(serverUrl, s.dbName);
+    }
+  }
+
+  const cell = (v: number) => String(round(v)).padStart(9);
+  const lines = [
+    '',
+    `victim: ${VICTIM_QUERY}`,
+    `${'phase'.padEnd(24)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'answers'.padStart(9)}${'failed'.padStart(9)}${'flood/s'.padStart(9)}${'RSS MB'.padStart(9)}`,
+    ...results.map(
+      (r) =>
+        `${r.phase.padEnd(24)}${cell(r.victim.p50Ms)}${cell(r.victim.p99Ms)}${cell(r.victim.maxMs)}${cell(r.victim.count)}${cell(r.victim.failures)}${r.flood ? cell(r.flood.perSecond) : '        -'}${cell(r.servicePeakRssMb)}`,
+    ),
+    '',
+  ];
+  for (const r of results) {
+    if (!r.flood) continue;
+    lines.push(`${r.phase}: flood answers p50 ${r.flood.answer.p50Ms} ms, p99 ${r.flood.answer.p99Ms} ms`);
+    for (const [outcome, n] of Object.entries(r.flood.outcomes).sort()) lines.push(`  ${String(n).padStart(6)}  ${outcome}`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
+
+  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, limitOverrides, phases: results };
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(path.join(RESULTS_DIR, 'request-limits.json'), `${JSON.stringify(report, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,71 @@
+import type { Plugin } from '@envelop/core';
+import type { ExecutionArgs } from 'graphql';
+import { LIMIT_CODE, LimitError } from './errors.js';
+import { KeyConcurrency } from './key-concurrency.js';
+import { operationCost } from './operation-cost.js';
+
+export interface BudgetLimits {
+  maxCost: number;
+  maxPageSize: number;
+  expensiveCost: number;
+  maxConcurrentExpensivePerKey: number;
+}
+
+/** What the transport puts in the context so the budget knows whose operation this is. */
+export interface RequestIdentity {
+  /** A stable id of the API key that authenticated the operation (a hash, never the key). */
+  apiKeyId?: string;
+}
+
+/**
+ * Weighs each operation with its variables just before it runs (validation cannot: yoga caches validation
+ * by document, and `first: $n` costs what `$n` says) and refuses it at once when it costs more than
+ * maxCost, when a page size is out of range, or — for operations costing expensiveCost or more — when its
+ * key already has maxConcurrentExpensivePerKey of those running. Subscriptions are weighed per event and
+ * never hold a slot: they idle between events.
+ */
+export function operationBudgetPlugin(limits: BudgetLimits): Plugin {
+  const slots = new KeyConcurrency(limits.maxConcurrentExpensivePerKey);
+
+  const weigh = (args: ExecutionArgs): LimitError | number => {
+    const cost = operationCost(args.schema, args.document, args.variableValues, args.operationName, { maxPageSize: limits.maxPageSize });
+    if (cost === null) return 0; // variables that do not fit: execution reports them as BAD_USER_INPUT
+    if (cost instanceof LimitError) return cost;
+    if (cost > limits.maxCost) {
+      return new LimitError(LIMIT_CODE.cost, `The operation costs ${cost}, more than the limit of ${limits.maxCost}: ask for fewer rows or fields.`, {
+        limit: limits.maxCost,
+        found: cost,
+      });
+    }
+    return cost;
+  };
+
+  return {
+    onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
+      const cost = weigh(args);
+      if (cost instanceof LimitError) return setResultAndStopExecution({ errors: [cost] });
+      const key = (args.contextValue as RequestIdentity | undefined)?.apiKeyId;
+      if (cost < limits.expensiveCost || !key) return;
+      const release = slots.tryAcquire(key);
+      if (!release) {
+        const refusal = new LimitError(
+          LIMIT_CODE.concurrency,
+          `This key already runs ${limits.maxConcurrentExpensivePerKey} expensive operations (cost ≥ ${limits.expensiveCost}); retry when one has finished.`,
+          { limit: limits.maxConcurrentExpensivePerKey, cost },
+        );
+        return setResultAndStopExecution({ errors: [refusal] });
+      }
+      setExecuteFn(async (executeArgs) => {
+        try {
+          return await executeFn(executeArgs);
+        } finally {
+          release();
+        }
+      });
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      const cost = weigh(args);
+      if (cost instanceof LimitError) setResultAndStopExecution({ errors: [cost] });
+    },
+  };
+}
