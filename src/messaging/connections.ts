@@ -122,6 +122,7 @@ export class ConnectionService {
   }
 
   async delete(accountId: string, id: string): Promise<ProviderConnectionRow> {
+    if (!isUuid(id)) throw new NotFoundError('ProviderConnection', id);
     const row = await this.db.deleteFrom('providerConnection').where('accountId', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
     if (!row) throw new NotFoundError('ProviderConnection', id);
     this.cache.delete(id);

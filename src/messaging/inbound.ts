@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
 import type { Database, InboundMessageRow, ViberSubscriberRow } from '../db/schema.js';
+import { isUuid } from './connections.js';
 import { NotFoundError, parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 
@@ -47,6 +48,8 @@ export class InboundService {
   }
 
   async subscribers(accountId: string, connectionId: string, subscribed: boolean | null | undefined): Promise<ViberSubscriberRow[]> {
+    // Connection ids are UUIDs; anything else names no connection (and PostgreSQL would refuse it as a uuid).
+    if (!isUuid(connectionId)) throw new NotFoundError('ProviderConnection', connectionId);
     const connection = await this.db
       .selectFrom('providerConnection')
       .select('id')
