@@ -17,6 +17,10 @@ import { SendService } from './messaging/send.js';
 import { StatusUpdates, UnknownAttemptError } from './messaging/status-updates.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { SimulatorProvider } from './providers/simulator/simulator.js';
+import { installOutboundGuard } from './providers/http-client.js';
+import { outboundPolicy } from './net/address-policy.js';
+import { guardedDispatcher } from './net/guarded-dispatcher.js';
+import { OutboundGuard } from './net/outbound-guard.js';
 
 export interface Services {
   accounts: AccountService;
@@ -45,10 +49,14 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
     config.CLOCK_START || config.CLOCK_SPEED !== 1
       ? scaledClock(config.CLOCK_START ? new Date(config.CLOCK_START) : new Date(), config.CLOCK_SPEED)
       : systemClock;
+  // Outbound URLs are checked when given (services) and when connected to (provider agents, report pushes).
+  const outbound = new OutboundGuard(outboundPolicy(config.ALLOW_PRIVATE_URLS, config.PRIVATE_URL_ALLOW_LIST));
+  installOutboundGuard(outbound);
   const reportPush = new ReportPush(db, clock, logger, {
     retryBaseMs: config.REPORT_PUSH_RETRY_BASE_MS,
     giveUpAfterMs: config.REPORT_PUSH_GIVE_UP_AFTER_MS,
     timeoutMs: config.REPORT_PUSH_TIMEOUT_MS,
+    ...(outbound.checksAddresses ? { dispatcher: guardedDispatcher(outbound) } : {}),
   });
   const statusUpdates = new StatusUpdates(db, bus, logger, clock, reportPush);
   const simulator = new SimulatorProvider(
@@ -63,14 +71,14 @@ export function createServices(db: Kysely<Database>, bus: EventBus, logger: Logg
         ? logger.warn({ err }, 'simulator report for an unknown attempt')
         : logger.error({ err }, 'simulator report failed'),
   );
-  const connections = new ConnectionService(db);
+  const connections = new ConnectionService(db, outbound);
   const providers = new ProviderRegistry(simulator, (id) => connections.byId(id), publicUrl);
   const scenarios = new ScenarioService(db);
   const poller = new StatusPoller(db, providers, connections, statusUpdates, clock, logger, config.STATUS_POLL_INTERVAL_MS);
   return {
-    accounts: new AccountService(db),
+    accounts: new AccountService(db, outbound),
     scenarios,
-    send: new SendService(db, scenarios, connections, clock),
+    send: new SendService(db, scenarios, connections, clock, outbound),
     connections,
     providers,
     publicUrl,

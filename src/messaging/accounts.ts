@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AccountRow, Database } from '../db/schema.js';
+import { OutboundGuard } from '../net/outbound-guard.js';
 import { parseInput } from './errors.js';
+import { assertOutboundUrls } from './outbound-urls.js';
 import { webhookUrlSchema } from './rules.js';
 
 export type Account = Pick<AccountRow, 'id' | 'name'>;
@@ -24,7 +26,11 @@ export class AccountService {
   private readonly cache = new Map<string, { account: Account | null; until: number }>();
   private static readonly CACHE_MS = 10_000;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Checks the default webhook URL; without one given, only public addresses are allowed. */
+    private readonly urls: OutboundGuard = OutboundGuard.strict(),
+  ) {}
 
   async authenticate(authorization: string | null | undefined): Promise<Account | null> {
     const key = apiKeyFromAuthorization(authorization);
@@ -52,6 +58,7 @@ export class AccountService {
   async updateSettings(accountId: string, raw: { deliveryWebhookUrl?: string | null }): Promise<void> {
     const input = parseInput(z.object({ deliveryWebhookUrl: webhookUrlSchema.nullish() }), raw, ['input']);
     if (input.deliveryWebhookUrl === undefined) return;
+    if (input.deliveryWebhookUrl) await assertOutboundUrls(this.urls, [{ url: input.deliveryWebhookUrl, path: ['input', 'deliveryWebhookUrl'] }]);
     await this.db.updateTable('account').set({ deliveryWebhookUrl: input.deliveryWebhookUrl }).where('id', '=', accountId).execute();
   }
 

@@ -5,6 +5,8 @@ import { CHANNELS, PROVIDER_TYPES, type Channel, type ProviderType } from '../do
 import type { Database, ProviderConnectionRow } from '../db/schema.js';
 import { isHttpUrl } from '../domain/text.js';
 import { NotFoundError, ValidationError, parseInput } from './errors.js';
+import { assertOutboundUrls } from './outbound-urls.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 
 /** Where each provider lives in production; tests and self-hosted gateways override it. */
 export const DEFAULT_BASE_URL: Record<Exclude<ProviderType, 'SIMULATOR'>, string> = {
@@ -72,10 +74,14 @@ export class ConnectionService {
   private readonly cache = new Map<string, { row: ProviderConnectionRow | null; until: number }>();
   private static readonly CACHE_MS = 5_000;
 
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly urls: OutboundGuard,
+  ) {}
 
   async configure(accountId: string, raw: ConfigureConnectionInput): Promise<ProviderConnectionRow> {
     const input = parseInput(configureSchema, raw, ['input']);
+    if (input.baseUrl) await assertOutboundUrls(this.urls, [{ url: input.baseUrl, path: ['input', 'baseUrl'] }]);
     const row = await this.db
       .insertInto('providerConnection')
       .values({
@@ -98,6 +104,7 @@ export class ConnectionService {
   async update(accountId: string, id: string, raw: UpdateConnectionInput): Promise<ProviderConnectionRow> {
     const input = parseInput(updateSchema, raw, ['input']);
     const existing = await this.get(accountId, id);
+    if (existing && input.baseUrl) await assertOutboundUrls(this.urls, [{ url: input.baseUrl, path: ['input', 'baseUrl'] }]);
     if (!existing) throw new NotFoundError('ProviderConnection', id);
     const channels = input.channels ?? existing.channels;
     for (const [i, channel] of channels.entries()) {

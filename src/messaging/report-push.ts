@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { fetch, type Dispatcher } from 'undici';
 import type { Clock } from '../domain/clock.js';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { AttemptRow, Database, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
@@ -12,6 +13,8 @@ export interface ReportPushOptions {
   /** Failed pushes are retried for at least this long (24 h and then some). */
   giveUpAfterMs: number;
   timeoutMs: number;
+  /** Checks the webhook's address when connecting (src/net/guarded-dispatcher.ts); the default allows any. */
+  dispatcher?: Dispatcher;
 }
 
 export interface PushReportPayload {
@@ -128,6 +131,7 @@ export class ReportPush {
           body: delivery.body,
           signal: AbortSignal.timeout(this.options.timeoutMs),
           redirect: 'manual',
+          ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
         });
         statusCode = response.status;
         await response.body?.cancel();
