@@ -64,3 +64,13 @@ describe('outbound address policy', () => {
     for (const bad of ['10.0.0.0/33', '10.0.0/8', 'not a host', 'http://x', '']) expect(allowListEntryProblem(bad)).not.toBeNull();
   });
 });
+
+describe('PRIVATE_URL_ALLOW_LIST in the configuration', () => {
+  it('is read as a list of entries and refuses one that is neither host, address nor range', async () => {
+    const { loadConfig } = await import('../../../src/config.js');
+    expect(loadConfig({ PRIVATE_URL_ALLOW_LIST: ' 10.0.0.0/8, gw.internal ,' }).PRIVATE_URL_ALLOW_LIST).toEqual(['10.0.0.0/8', 'gw.internal']);
+    expect(loadConfig({}).PRIVATE_URL_ALLOW_LIST).toEqual([]);
+    expect(loadConfig({}).ALLOW_PRIVATE_URLS).toBe(false);
+    expect(() => loadConfig({ PRIVATE_URL_ALLOW_LIST: '10.0.0.0/99' })).toThrow(/PRIVATE_URL_ALLOW_LIST.*10\.0\.0\.0\/99 is not a CIDR range/s);
+  });
+});
