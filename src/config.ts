@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowListEntryProblem } from './net/address-policy.js';
 
 /**
  * Every environment variable the service reads, parsed once. The README's configuration table mirrors
@@ -123,6 +124,23 @@ const ConfigSchema = z.object({
   MAX_CONCURRENT_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).default(1),
   /** A WebSocket must present a valid key (connection_init, or its first subscribe) within this time. */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
+  /**
+   * Outbound URLs (report webhooks, provider base URLs) are refused when they resolve to loopback, private,
+   * link-local, CGNAT, unspecified or metadata addresses, when given and again when connecting. `true`
+   * allows every address (local development and tests against fakes on 127.0.0.1).
+   */
+  ALLOW_PRIVATE_URLS: boolFromEnv.default(false),
+  /** Comma-separated host names, IP addresses or CIDR ranges allowed despite that, e.g. `10.1.0.0/16,sms-gw.internal`. */
+  PRIVATE_URL_ALLOW_LIST: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((e) => e.trim()).filter((e) => e !== ''))
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const problem = allowListEntryProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

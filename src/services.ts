@@ -24,6 +24,9 @@ import type { TaskDefinition } from './jobs/queue.js';
 import { ProviderRegistry } from './providers/registry.js';
 import { detachedObservability, type Observability } from './observability/index.js';
 import { RetentionService, retentionTask } from './retention/retention.js';
+import { installOutboundGuard } from './providers/http-client.js';
+import { outboundPolicy } from './net/address-policy.js';
+import { OutboundGuard } from './net/outbound-guard.js';
 
 export interface Services {
   accounts: AccountService;
@@ -70,15 +73,19 @@ export function createServices(
     config.CLOCK_START || config.CLOCK_SPEED !== 1
       ? scaledClock(config.CLOCK_START ? new Date(config.CLOCK_START) : new Date(), config.CLOCK_SPEED)
       : systemClock;
+  // Outbound URLs are checked when given (services) and when connected to (provider agents, report pushes).
+  const outbound = new OutboundGuard(outboundPolicy(config.ALLOW_PRIVATE_URLS, config.PRIVATE_URL_ALLOW_LIST));
+  installOutboundGuard(outbound);
   const reportPush = new ReportPush(db, clock, logger, {
     retryBaseMs: config.REPORT_PUSH_RETRY_BASE_MS,
     giveUpAfterMs: config.REPORT_PUSH_GIVE_UP_AFTER_MS,
     timeoutMs: config.REPORT_PUSH_TIMEOUT_MS,
+    outbound,
   }, observability);
   const outcomes = new OutcomeWriter(db, bus, clock, reportPush, observability);
   const reportIntake = new ReportIntake(db, bus, logger, outcomes, observability);
   const expiry = new ExpiryService(db, outcomes, clock);
-  const connections = new ConnectionService(db, publicUrl);
+  const connections = new ConnectionService(db, publicUrl, outbound);
   const providers = new ProviderRegistry(
     {
       config,
@@ -111,10 +118,10 @@ export function createServices(
     intervalMs: config.RETENTION_INTERVAL_MS,
   });
   return {
-    accounts: new AccountService(db, apiKeys),
+    accounts: new AccountService(db, apiKeys, outbound),
     apiKeys,
     scenarios,
-    send: new SendService(db, scenarios, connections, clock, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000),
+    send: new SendService(db, scenarios, connections, clock, outbound, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000),
     connections,
     providers,
     publicUrl,

@@ -37,7 +37,8 @@ export async function startService(options: {
   const imports = preloads.flatMap((p) => ['--import', pathToFileURL(p).href]);
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...imports, 'src/main.ts', 'start'], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    // The fake provider listens on 127.0.0.1: allowed by name, so the outbound address checks stay on and measured.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', PRIVATE_URL_ALLOW_LIST: '127.0.0.1', ...env },
     stdio: ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
 

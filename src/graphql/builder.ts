@@ -4,6 +4,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import RelayPlugin from '@pothos/plugin-relay';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import type { GraphQLContext } from './context.js';
+import InputTextPlugin from './input-text-plugin.js';
 
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -11,7 +12,8 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: false;
 }>({
-  plugins: [ErrorsPlugin, RelayPlugin, SimpleObjectsPlugin, DataloaderPlugin],
+  // InputTextPlugin last: it wraps resolvers innermost, so the errors plugin turns its refusals into results.
+  plugins: [ErrorsPlugin, RelayPlugin, SimpleObjectsPlugin, DataloaderPlugin, InputTextPlugin],
   defaultFieldNullability: false,
   relay: {
     clientMutationId: 'omit',

@@ -4,6 +4,8 @@ import type { FieldError } from '../messaging/errors.js';
 
 const COERCION = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"; (.*)$/s;
 const COERCION_ROOT = /^Variable "\$(\w+)" got invalid value .*?; (.*)$/s;
+const NULL_FOR_NON_NULL = /^Variable "\$(\w+)" of non-null type "[^"]+" must not be null\.$/;
+const NOT_PROVIDED = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\.$/;
 
 /** "input.flow[0].channel" → ["input", "flow", "0", "channel"] */
 function toPath(dotted: string): string[] {
@@ -15,7 +17,20 @@ export function fieldErrorOf(message: string): FieldError | null {
   if (deep) return { path: toPath(deep[2]!), message: deep[3]!.trim() };
   const root = COERCION_ROOT.exec(message);
   if (root) return { path: [root[1]!], message: root[2]!.trim() };
+  const nulled = NULL_FOR_NON_NULL.exec(message);
+  if (nulled) return { path: [nulled[1]!], message: 'must not be null' };
+  const missing = NOT_PROVIDED.exec(message);
+  if (missing) return { path: [missing[1]!], message: 'is required' };
   return null;
+}
+
+/**
+ * graphql-js parses recursively, so a document nesting lists or objects tens of thousands deep overflows
+ * the stack: a RangeError that would be masked as an internal error. It is a syntax problem of the
+ * request, and is answered as one.
+ */
+function tooDeep(): GraphQLError {
+  return new GraphQLError('Syntax Error: the document nests too deeply to be parsed.', { extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
 }
 
 /**
@@ -25,6 +40,16 @@ export function fieldErrorOf(message: string): FieldError | null {
  */
 export function useInputFieldErrors(): Plugin {
   return {
+    onParse: ({ parseFn, setParseFn }) => {
+      setParseFn((source, options) => {
+        try {
+          return parseFn(source, options);
+        } catch (error) {
+          if (error instanceof RangeError) throw tooDeep();
+          throw error;
+        }
+      });
+    },
     onExecute: () => ({
       onExecuteDone: ({ result, setResult }) => {
         if (!('errors' in result) || !result.errors?.length || result.data) return;

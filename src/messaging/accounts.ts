@@ -4,7 +4,9 @@ import { z } from 'zod';
 import type { AccountRow, Database } from '../db/schema.js';
 import { SCOPES } from '../domain/scopes.js';
 import { issueKey, type ApiKeyService, type ApiKeyView, type AuthenticatedAccount } from './api-keys.js';
+import { OutboundGuard } from '../net/outbound-guard.js';
 import { parseInput } from './errors.js';
+import { assertOutboundUrls } from './outbound-urls.js';
 import { webhookUrlSchema } from './rules.js';
 
 export type Account = Pick<AccountRow, 'id' | 'name'>;
@@ -13,6 +15,8 @@ export class AccountService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly keys: ApiKeyService,
+    /** Checks the default webhook URL; without one given, only public addresses are allowed. */
+    private readonly urls: OutboundGuard = OutboundGuard.strict(),
   ) {}
 
   /** The caller's account and key, or null for a missing, unknown, revoked or expired key. */
@@ -27,6 +31,7 @@ export class AccountService {
   async updateSettings(accountId: string, raw: { deliveryWebhookUrl?: string | null }): Promise<void> {
     const input = parseInput(z.object({ deliveryWebhookUrl: webhookUrlSchema.nullish() }), raw, ['input']);
     if (input.deliveryWebhookUrl === undefined) return;
+    if (input.deliveryWebhookUrl) await assertOutboundUrls(this.urls, [{ url: input.deliveryWebhookUrl, path: ['input', 'deliveryWebhookUrl'] }]);
     await this.db.updateTable('account').set({ deliveryWebhookUrl: input.deliveryWebhookUrl }).where('id', '=', accountId).execute();
   }
 

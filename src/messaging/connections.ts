@@ -8,6 +8,8 @@ import type { WebhookUrl } from '../providers/module.js';
 import { trimBaseUrl } from '../providers/provider-post.js';
 import { moduleFor } from '../providers/registry.js';
 import { NotFoundError, ValidationError, parseInput } from './errors.js';
+import { assertOutboundUrls } from './outbound-urls.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 
 const urlSchema = z.string().max(2000).refine(isHttpUrl, 'must be an http(s) URL');
 
@@ -65,10 +67,12 @@ export class ConnectionService {
     private readonly db: Kysely<Database>,
     /** The base URL providers reach us at; webhook URLs are built on it. */
     private readonly publicUrl: () => string,
+    private readonly urls: OutboundGuard,
   ) {}
 
   async configure(accountId: string, raw: ConfigureConnectionInput): Promise<ProviderConnectionRow> {
     const input = parseInput(configureSchema, raw, ['input']);
+    if (input.baseUrl) await assertOutboundUrls(this.urls, [{ url: input.baseUrl, path: ['input', 'baseUrl'] }]);
     const row = await this.db
       .insertInto('providerConnection')
       .values({
@@ -91,6 +95,7 @@ export class ConnectionService {
   async update(accountId: string, id: string, raw: UpdateConnectionInput): Promise<ProviderConnectionRow> {
     const input = parseInput(updateSchema, raw, ['input']);
     const existing = await this.get(accountId, id);
+    if (existing && input.baseUrl) await assertOutboundUrls(this.urls, [{ url: input.baseUrl, path: ['input', 'baseUrl'] }]);
     if (!existing) throw new NotFoundError('ProviderConnection', id);
     const channels = input.channels ?? existing.channels;
     for (const [i, channel] of channels.entries()) {
@@ -115,6 +120,7 @@ export class ConnectionService {
   }
 
   async delete(accountId: string, id: string): Promise<ProviderConnectionRow> {
+    if (!isUuid(id)) throw new NotFoundError('ProviderConnection', id);
     const row = await this.db.deleteFrom('providerConnection').where('accountId', '=', accountId).where('id', '=', id).returningAll().executeTakeFirst();
     if (!row) throw new NotFoundError('ProviderConnection', id);
     this.cache.delete(id);

@@ -6,6 +6,7 @@ import type { Database, InboundMessageRow, ViberSubscriberRow } from '../db/sche
 import type { EventBus, InboundPayload } from '../events/bus.js';
 import type { ProviderReport } from '../providers/types.js';
 import { findAttemptId, type ReportOrigin } from './attempt-lookup.js';
+import { isUuid } from './connections.js';
 import { NotFoundError, parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 import { recordSubscriber } from './viber-subscribers.js';
@@ -64,6 +65,8 @@ export class InboundService {
   }
 
   async subscribers(accountId: string, connectionId: string, subscribed: boolean | null | undefined): Promise<ViberSubscriberRow[]> {
+    // Connection ids are UUIDs; anything else names no connection (and PostgreSQL would refuse it as a uuid).
+    if (!isUuid(connectionId)) throw new NotFoundError('ProviderConnection', connectionId);
     const connection = await this.db
       .selectFrom('providerConnection')
       .select('id')

@@ -16,6 +16,7 @@ export interface Page<T> {
 export const DEFAULT_PAGE_SIZE = 20;
 /** The services' own ceiling, whoever calls them; GraphQL may be held lower by MAX_PAGE_SIZE (src/config.ts). */
 export const MAX_PAGE_SIZE = 1000;
+const MAX_BIGINT = 2n ** 63n - 1n;
 
 function checkPageSize(name: 'first' | 'last', value: number): void {
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE_SIZE) {
@@ -38,7 +39,8 @@ export function decodePageArgs(kind: string, args: PageArgs): { limit: number; b
   if (!args.after) return { limit: first, beforeId: null };
   const decoded = Buffer.from(args.after, 'base64url').toString();
   const [cursorKind, id] = decoded.split(':');
-  if (cursorKind !== kind || !id || !/^\d+$/.test(id)) throw ValidationError.single(['after'], 'is not a cursor of this list');
+  // Ids are bigserial: a larger number cannot be one of ours (and PostgreSQL would refuse it as a bigint).
+  if (cursorKind !== kind || !id || !/^\d{1,19}$/.test(id) || BigInt(id) > MAX_BIGINT) throw ValidationError.single(['after'], 'is not a cursor of this list');
   return { limit: first, beforeId: id };
 }
 

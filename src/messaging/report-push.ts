@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { OutboundGuard } from '../net/outbound-guard.js';
 import type { Clock } from '../domain/clock.js';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { AttemptRow, Database, MessageRow, ReportDeliveryRow, ReportDeliveryTryRow } from '../db/schema.js';
@@ -16,6 +17,8 @@ export interface ReportPushOptions {
   /** Failed pushes are retried for at least this long (24 h and then some). */
   giveUpAfterMs: number;
   timeoutMs: number;
+  /** Checks the webhook's address again when connecting (DNS may have changed); the default allows any. */
+  outbound?: OutboundGuard;
 }
 
 export const SIGNATURE_HEADER = 'X-Omnigate-Signature';
@@ -141,6 +144,7 @@ export class ReportPush {
         { 'content-type': 'application/json', [SIGNATURE_HEADER]: signReport(delivery.webhookSecret, delivery.body, attemptedAt) },
         delivery.body,
         this.options.timeoutMs,
+        this.options.outbound,
       );
       const statusCode = result.kind === 'answered' ? result.status : null;
       const errorCode = result.kind === 'failed' ? result.code : null;

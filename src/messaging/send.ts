@@ -20,6 +20,8 @@ import { createAttempts, type AttemptSeed } from './attempts.js';
 import { ValidationError, parseInput } from './errors.js';
 import { IdempotencyKeys } from './idempotency.js';
 import { infobipPlatformSchema } from './platform-input.js';
+import { assertOutboundUrls } from './outbound-urls.js';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 import {
   MAX_SCHEDULE_AHEAD_MS,
   deliveryTimeWindowSchema,
@@ -137,6 +139,7 @@ export class SendService {
     private readonly scenarios: ScenarioService,
     private readonly connections: ConnectionService,
     private readonly clock: Clock,
+    private readonly urls: OutboundGuard,
     private readonly observability: Observability = detachedObservability(),
     idempotencyTtlMs?: number,
   ) {
@@ -148,6 +151,7 @@ export class SendService {
     const replay = await this.idempotency.replay<SendOutcome>(accountId, raw);
     if (replay) return replay;
     const input = parseInput(sendMessageSchema, raw, ['input']);
+    await assertOutboundUrls(this.urls, webhookUrls([input], () => ['input']));
     const connections = await this.connections.list(accountId);
     const prepared = [await this.prepare(accountId, input, ['input'], connections)];
     return this.accept(accountId, raw, input, prepared);
@@ -158,6 +162,7 @@ export class SendService {
     const replay = await this.idempotency.replay<SendOutcome>(accountId, raw);
     if (replay) return replay;
     const input = parseInput(sendMessagesSchema, raw, ['input']);
+    await assertOutboundUrls(this.urls, webhookUrls(input.messages, (i) => ['input', 'messages', String(i)]));
     const connections = await this.connections.list(accountId);
     const prepared: PreparedEntry[] = [];
     for (const [i, entry] of input.messages.entries()) {
@@ -399,6 +404,14 @@ function assertAddressable(flow: FlowStep[], entry: Entry, path: string[]): void
         throw ValidationError.single([...path, 'destinations', String(j), 'to', needs], `is required: step ${i + 1} (${step.channel} via ${step.provider}) addresses by ${needs}`);
       }
     }
+  });
+}
+
+/** The webhook URL each entry names, with the path of its field. */
+function webhookUrls(entries: Array<Pick<Entry, 'webhooks'>>, pathOf: (index: number) => string[]): Array<{ url: string; path: string[] }> {
+  return entries.flatMap((e, i) => {
+    const url = e.webhooks?.delivery?.url;
+    return url ? [{ url, path: [...pathOf(i), 'webhooks', 'delivery', 'url'] }] : [];
   });
 }
 

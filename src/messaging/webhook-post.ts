@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { OutboundGuard } from '../net/outbound-guard.js';
 
 /** How one POST to a client's webhook ended: an HTTP status, or a network failure named by code and host. */
 export type WebhookPostResult = { kind: 'answered'; status: number } | { kind: 'failed'; code: string; error: string };
@@ -11,9 +12,19 @@ export type WebhookPostResult = { kind: 'answered'; status: number } | { kind: '
  * needs `ECONNREFUSED 127.0.0.1:9` or `ENOTFOUND hooks.example`. Redirects are not followed (a 3xx is a
  * failed try, as before); the answer's body is not read.
  */
-export function postWebhook(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<WebhookPostResult> {
+export function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  /** Checks the address at connect time (a name that resolved to a public address may not any more). */
+  guard?: OutboundGuard,
+): Promise<WebhookPostResult> {
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
+  // An IP host is connected to without a lookup, so the guard looks at it here.
+  const refused = guard?.literalRefusal(target.hostname);
+  if (refused) return Promise.resolve({ kind: 'failed', code: refused.code, error: `${refused.code} ${target.host}: ${refused.message}` });
   return new Promise((resolve) => {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
@@ -22,7 +33,8 @@ export function postWebhook(url: string, headers: Record<string, string>, body: 
       settled = true;
       resolve(result);
     };
-    const req = transport.request(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const lookup = guard?.checksAddresses ? guard.lookup.bind(guard) : undefined;
+    const req = transport.request(target, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) }, ...(lookup ? { lookup } : {}) }, (res) => {
       settle({ kind: 'answered', status: res.statusCode ?? 0 });
       // The status is all we need. A short answer is drained so the socket can be reused; a long one is
       // cut off rather than read forever.

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupOptions } from 'node:dns';
+import { OutboundGuard } from '../net/outbound-guard.js';
 
 export interface HttpResponse {
   status: number;
@@ -8,13 +10,28 @@ export interface HttpResponse {
 }
 
 /**
+ * Provider base URLs are checked when configured; this checks the address again at connect time (DNS may
+ * have changed). Process-wide like the agents; the service installs its configured guard on start. Until
+ * then (adapters used on their own, as in unit tests) every address is allowed.
+ */
+let outbound: OutboundGuard | null = null;
+
+export function installOutboundGuard(guard: OutboundGuard): void {
+  outbound = guard;
+}
+
+const PERMISSIVE = new OutboundGuard({ allowPrivate: true, allowedHosts: new Set(), allowedRanges: [] });
+const lookup = (hostname: string, options: LookupOptions, callback: Parameters<OutboundGuard['lookup']>[2]) =>
+  (outbound ?? PERMISSIVE).lookup(hostname, options, callback);
+
+/**
  * JSON POSTs to providers over keep-alive agents. Node's `fetch` costs several times the CPU per request
  * (streams, abort signals) on the dispatch hot path; a plain agent reuses sockets and caps them per
  * origin so a burst of sends cannot open hundreds of connections.
  */
 const agents = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 64, lookup }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 64, lookup }),
 };
 
 export function postJson(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<HttpResponse> {
@@ -39,6 +56,9 @@ function requestJson(method: 'GET' | 'POST', url: string, headers: Record<string
   const target = new URL(url);
   const transport = target.protocol === 'https:' ? https : http;
   const agent = target.protocol === 'https:' ? agents['https:'] : agents['http:'];
+  // An IP host is connected to without a lookup, so the guard looks at it here.
+  const refused = outbound?.literalRefusal(target.hostname);
+  if (refused) return Promise.reject(refused);
   return new Promise((resolve, reject) => {
     let written = false;
     const fail = (err: Error) => reject(Object.assign(err, { requestWritten: written }));

@@ -19,6 +19,8 @@ export const TEST_ENV: Record<string, string> = {
   SIMULATOR_SEEN_DELAY_MS: '100',
   SIMULATOR_REPLY_DELAY_MS: '100',
   RETRY_BASE_MS: '100',
+  // Fakes and webhook receivers listen on 127.0.0.1; the outbound URL rules have tests of their own.
+  ALLOW_PRIVATE_URLS: 'true',
 };
 
 export function testConfig(databaseUrl: string, overrides: Record<string, string> = {}): Config {
