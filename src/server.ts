@@ -103,9 +103,11 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       },
     },
     plugins: [
-      useInputFieldErrors(),
       useScopeGuard(),
       ...requestLimitPlugins(limits),
+      // After the limit plugins: graphql-armor's token limit replaces the parse function, and this one wraps
+      // whatever parse it is given (a document nested too deep to parse is a syntax error, not a crash).
+      useInputFieldErrors(),
       useAccessLogFacts(),
       // GraphQL request, phase and error metrics on this app's registry; /metrics is served below.
       ...(metricsEnabled ? [usePrometheus({ registry: metrics.registry, endpoint: false })] : []),
