@@ -4,9 +4,10 @@ import { Redis } from 'ioredis';
 import { createKysely } from '../../../src/db/connect.js';
 import { OnMessageStatus } from '../../documents/operations.js';
 import type { OnMessageStatusSubscription } from '../../generated/graphql.js';
-import { FakeInfobip, type InfobipSentMessage } from '../../fakes/infobip.js';
+import { FakeInfobip } from '../../fakes/infobip.js';
 import { query, Subscription, wsClient } from '../../support/graphql-client.js';
 import { spawnService, type ChildService } from '../child-service.js';
+import { DeliveryReporter } from './delivery-reporter.js';
 import {
   FaultsBulkCounters,
   FaultsSendMessage,
@@ -74,7 +75,8 @@ export async function runDatabaseFaultScenario(options: ScenarioOptions, cleanup
   const apiKey = service.bootstrapKey;
   if (!apiKey) throw new Error(`no bootstrap key printed:\n${service.output()}`);
   const connection = await configureInfobip(service.graphqlUrl, apiKey, fake);
-  const reporter = new Reporter(fake, deliveryUrl(service.url, connection.id), connection.callbackAuthorization);
+  const reporter = new DeliveryReporter(fake, connection.callbackAuthorization);
+  reporter.target = deliveryUrl(service.url, connection.id);
   reporter.start();
   cleanup.push(() => reporter.stop());
 
@@ -213,65 +215,3 @@ function tail(text: string, lines = 40): string {
   return text.split('\n').slice(-lines).join('\n');
 }
 
-/**
- * Infobip's report side: every message the fake accepted is reported DELIVERED to the service's webhook,
- * as sends arrive. A post that fails (the database is away, the report overtook our record of the send)
- * is retried on the next round, as a provider retries.
- */
-class Reporter {
-  private cursor = 0;
-  private backlog: InfobipSentMessage[] = [];
-  private running: Promise<void> | null = null;
-  private stopped = false;
-  private error: Error | null = null;
-
-  constructor(
-    private readonly fake: FakeInfobip,
-    private readonly url: string,
-    private readonly authorization: string,
-  ) {}
-
-  start(): void {
-    this.running = (async () => {
-      while (!this.stopped) {
-        try {
-          await this.round();
-        } catch (err) {
-          this.error = err instanceof Error ? err : new Error(String(err));
-          return;
-        }
-        await sleep(100);
-      }
-    })();
-  }
-
-  assertHealthy(): void {
-    if (this.error) throw this.error;
-  }
-
-  async stop(): Promise<void> {
-    this.stopped = true;
-    await this.running;
-  }
-
-  private async round(): Promise<void> {
-    this.backlog.push(...this.fake.sent.slice(this.cursor));
-    this.cursor = this.fake.sent.length;
-    const batch = this.backlog.splice(0, this.backlog.length);
-    for (let i = 0; i < batch.length; i += 100) {
-      const chunk = batch.slice(i, i + 100);
-      try {
-        const res = await this.fake.postDeliveryReports(
-          this.url,
-          chunk.map((s) => this.fake.deliveryReportFor(s)),
-          { headers: { Authorization: this.authorization } },
-        );
-        if (res.status === 200) continue;
-        if (res.status < 500) throw new Error(`delivery report refused (${res.status}): ${res.text}`);
-      } catch (err) {
-        if (err instanceof Error && err.message.startsWith('delivery report refused')) throw err;
-      }
-      this.backlog.push(...chunk);
-    }
-  }
-}
