@@ -1,3 +1,4 @@
+import type { AttemptId, AttemptRef } from '../domain/ids.js';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Channel, ProviderType } from '../domain/channel.js';
 import type { InboundContent, StepContent } from '../domain/content.js';
@@ -128,8 +129,8 @@ export interface MessageOptions {
 export type DispatchState = 'QUEUED' | 'SENDING' | 'SENT' | 'DONE';
 
 export interface AttemptTable {
-  id: BigId;
-  attemptId: Generated<string>;
+  id: ColumnType<AttemptRef, never, never>;
+  attemptId: Generated<AttemptId>;
   messageRef: string;
   bulkRef: string;
   notBefore: Date;

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AttemptRow, Database, ProviderConnectionRow } from '../db/schema.js';
 import type { ReportMatch } from '../providers/types.js';
-import { isUuid } from './connections.js';
+import { asAttemptId, type AttemptRef } from '../domain/ids.js';
 
 export interface ReportOrigin {
   /** The connection whose webhook received the reports; absent for the simulator. */
@@ -9,10 +9,12 @@ export interface ReportOrigin {
 }
 
 /** Attempts are matched by our id, or by the provider's id within the reporting connection's account. */
-export async function findAttemptId(trx: Kysely<Database>, match: ReportMatch, origin: ReportOrigin): Promise<string | null> {
+export async function findAttemptId(trx: Kysely<Database>, match: ReportMatch, origin: ReportOrigin): Promise<AttemptRef | null> {
   let q = trx.selectFrom('attempt').select('id');
   if ('attemptId' in match) {
-    q = q.where('attemptId', '=', match.attemptId);
+    const attemptId = asAttemptId(match.attemptId);
+    if (!attemptId) return null; // not one of ours: never compared with a uuid column
+    q = q.where('attemptId', '=', attemptId);
     if (origin.connection) q = q.where('accountId', '=', origin.connection.accountId);
   } else {
     // Provider ids are only unique per provider account: two connections may both have a message 5000.
@@ -30,9 +32,9 @@ export async function findAttemptId(trx: Kysely<Database>, match: ReportMatch, o
 export async function lockReportedAttempts(
   trx: Kysely<Database>,
   groups: Array<Array<{ match: ReportMatch; origin: ReportOrigin } | null>>,
-): Promise<{ targets: Array<Array<string | null>>; rows: AttemptRow[] }> {
+): Promise<{ targets: Array<Array<AttemptRef | null>>; rows: AttemptRow[] }> {
   const all = groups.flat().filter((x): x is { match: ReportMatch; origin: ReportOrigin } => x !== null);
-  const ours = [...new Set(all.flatMap((x) => ('attemptId' in x.match && isUuid(x.match.attemptId) ? [x.match.attemptId.toLowerCase()] : [])))];
+  const ours = [...new Set(all.flatMap((x) => ('attemptId' in x.match ? [asAttemptId(x.match.attemptId) ?? []].flat() : [])))];
   const theirs = [...new Set(all.flatMap((x) => ('providerMessageId' in x.match ? [x.match.providerMessageId] : [])))];
   const rows =
     ours.length || theirs.length
@@ -55,7 +57,8 @@ export async function lockReportedAttempts(
       if (!x) return null;
       const { match, origin } = x;
       if ('attemptId' in match) {
-        const row = byOurs.get(match.attemptId.toLowerCase());
+        const attemptId = asAttemptId(match.attemptId);
+        const row = attemptId ? byOurs.get(attemptId) : undefined;
         return row && (!origin.connection || row.accountId === origin.connection.accountId) ? row.id : null;
       }
       // Provider ids are only unique per provider account: two connections may both have a message 5000.

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import { v7 as uuidv7 } from 'uuid';
 import type { Clock } from '../domain/clock.js';
 import type { FlowStep } from '../domain/flow.js';
@@ -57,7 +58,7 @@ export async function createAttempts(trx: Kysely<Database>, seeds: AttemptSeed[]
   });
   // Time-ordered ids keep the unique index's inserts at its right edge instead of all over it.
   const attemptIds = seeds.map(() => uuidv7());
-  const inserted = await sql<{ id: string; attemptId: string }>`
+  const inserted = await sql<{ id: AttemptRef; attemptId: string }>`
     insert into attempt (attempt_id, message_ref, bulk_ref, account_id, step_index, channel, sender, provider, connection_id,
                          content, validity_seconds, dispatch_state, status, status_group, error, not_before, expires_at)
     select x.attempt_id, x.message_ref, x.bulk_ref, x.account_id, s.step_index, s.channel, s.sender, s.provider, s.connection_id,
@@ -105,11 +106,11 @@ export async function moveAttempts(
  * Dispatch jobs for queued attempts, batched by due time, and expiry jobs for each batch. Also used to
  * re-queue attempts after a pause, resume or reschedule.
  */
-export function dispatchJobs(attempts: Array<{ id: string; notBefore: Date; expiresAt: Date | null }>, clock: Clock): JobSpec[] {
+export function dispatchJobs(attempts: Array<{ id: AttemptRef; notBefore: Date; expiresAt: Date | null }>, clock: Clock): JobSpec[] {
   const jobs: JobSpec[] = [];
   for (let i = 0; i < attempts.length; i += DISPATCH_BATCH) {
     const batch = attempts.slice(i, i + DISPATCH_BATCH);
-    const byDueTime = new Map<number, string[]>();
+    const byDueTime = new Map<number, AttemptRef[]>();
     for (const a of batch) {
       const due = a.notBefore.getTime();
       if (byDueTime.has(due)) byDueTime.get(due)!.push(a.id);

@@ -1,4 +1,5 @@
 /** The lease claims are made under (src/jobs/leases.ts): its id, and whether it is still this instance's. */
+import type { AttemptRef } from '../domain/ids.js';
 export interface ClaimLease {
   readonly owner: string;
   isLive(owner: string): boolean;
@@ -37,7 +38,7 @@ export class Claims {
     }
   }
 
-  isHeld(attemptRef: string): boolean {
+  isHeld(attemptRef: AttemptRef): boolean {
     return this.held.has(attemptRef);
   }
 }

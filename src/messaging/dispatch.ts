@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import { sql } from 'kysely';
 import { retryDelayMs } from '../domain/backoff.js';
 import type { Clock } from '../domain/clock.js';
@@ -19,7 +20,7 @@ import { dispatchJobs, moveAttempts } from './attempts.js';
 import { LeaseLapsedError, type Claims } from './claims.js';
 import { inDoubtJob, releaseInDoubt } from './in-doubt.js';
 import type { StatusPoller } from './polling.js';
-import type { AttemptOutcome, OutcomeWriter } from './outcomes.js';
+import type { AttemptOutcome, OutcomeItem, OutcomeWriter } from './outcomes.js';
 
 const SPEED_LIMIT_MARGIN = 1.02;
 
@@ -56,7 +57,7 @@ export class Dispatcher {
     private readonly observability: Observability = detachedObservability(),
   ) {}
 
-  async dispatch(attemptRefs: string[]): Promise<void> {
+  async dispatch(attemptRefs: AttemptRef[]): Promise<void> {
     // Held from before the claim commits, so an in-doubt check in this process never takes them for orphans.
     this.options.claims.hold(attemptRefs);
     try {
@@ -66,7 +67,7 @@ export class Dispatcher {
     }
   }
 
-  private async claimAndSend(attemptRefs: string[]): Promise<void> {
+  private async claimAndSend(attemptRefs: AttemptRef[]): Promise<void> {
     const owner = this.options.claims.owner;
     const claimed = await this.claim(attemptRefs, owner);
     if (claimed.length === 0) return;
@@ -78,9 +79,9 @@ export class Dispatcher {
       this.observability.metrics.dispatchedAttempt(attempt.channel, attempt.provider, providerCallOutcome([result]), (claimedAt - attempt.notBefore.getTime()) / 1000);
     }
 
-    const outcomes: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    const outcomes: OutcomeItem[] = [];
     const retries: Array<{ attempt: Claimed; error: TransientProviderError }> = [];
-    const inDoubt: string[] = [];
+    const inDoubt: AttemptRef[] = [];
     for (const { attempt, result } of results) {
       if (result instanceof TransientProviderError) {
         retries.push({ attempt, error: result });
@@ -123,7 +124,7 @@ export class Dispatcher {
    * whose delivery window is closed waits for its next opening; one not yet due was rescheduled and has
    * a later job of its own.
    */
-  private async claim(attemptRefs: string[], owner: string): Promise<Claimed[]> {
+  private async claim(attemptRefs: AttemptRef[], owner: string): Promise<Claimed[]> {
     const now = this.clock.now();
     const traceparent = activeTraceparent();
     const { claimed, canceled } = await this.db.transaction().execute(async (trx) => {
@@ -141,13 +142,13 @@ export class Dispatcher {
         .skipLocked()
         .execute();
       const due: typeof candidates = [];
-      const canceled: string[] = [];
+      const canceled: AttemptRef[] = [];
       // Moved to a later time (window closed, speed limit): stored, and a job at the new time.
-      const deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
+      const deferred: Array<{ id: AttemptRef; notBefore: Date; expiresAt: null }> = [];
       // Not due yet: a job woke early (clock rounding) or a reschedule moved it. Its time stands; a job at
       // that time keeps it from being stranded (a second job for it is harmless: the claim is once).
-      const waiting: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
-      const orphans: string[] = [];
+      const waiting: Array<{ id: AttemptRef; notBefore: Date; expiresAt: null }> = [];
+      const orphans: AttemptRef[] = [];
       for (const c of candidates) {
         const window = c.options.deliveryTimeWindow;
         if (c.dispatchState === 'SENDING') orphans.push(c.id);
@@ -186,13 +187,13 @@ export class Dispatcher {
    * any one unit. Claims of a speed-limited bulk are serialised on its row so two workers cannot both
    * take the last place in a window.
    */
-  private async enforceSpeedLimits<T extends { id: string; bulkRef: string; stepIndex: number; notBefore: Date; bulkOptions: BulkOptions }>(
+  private async enforceSpeedLimits<T extends { id: AttemptRef; bulkRef: string; stepIndex: number; notBefore: Date; bulkOptions: BulkOptions }>(
     trx: Kysely<Database>,
     due: T[],
     now: Date,
-  ): Promise<{ allowed: T[]; deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> }> {
+  ): Promise<{ allowed: T[]; deferred: Array<{ id: AttemptRef; notBefore: Date; expiresAt: null }> }> {
     const allowed: T[] = [];
-    const deferred: Array<{ id: string; notBefore: Date; expiresAt: null }> = [];
+    const deferred: Array<{ id: AttemptRef; notBefore: Date; expiresAt: null }> = [];
     const byBulk = new Map<string, T[]>();
     for (const d of due) {
       if (!(d.stepIndex === 0 && d.bulkOptions.sendingSpeedLimit)) allowed.push(d);
@@ -266,7 +267,7 @@ export class Dispatcher {
    */
   private async scheduleRetries(retries: Array<{ attempt: Claimed; error: TransientProviderError }>): Promise<void> {
     const now = this.clock.now();
-    const giveUp: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    const giveUp: OutcomeItem[] = [];
     const gaveUpAfter: Array<{ id: string; error: string }> = [];
     for (const { attempt, error } of retries) {
       const delay = error.retryAfterMs ?? retryDelayMs(attempt.tries, { baseMs: this.options.retryBaseMs });

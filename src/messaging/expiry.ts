@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import { decideExpiry } from '../domain/failover.js';
 import { ERROR, STATUS } from '../domain/status.js';
@@ -17,11 +18,11 @@ export class ExpiryService {
     private readonly clock: Clock,
   ) {}
 
-  async expire(attemptRefs: string[]): Promise<void> {
+  async expire(attemptRefs: AttemptRef[]): Promise<void> {
     const now = this.clock.now();
     const attempts = await this.db.selectFrom('attempt').select(['id', 'statusGroup', 'expiresAt']).where('id', 'in', attemptRefs).execute();
-    const due: string[] = [];
-    const waiting: Array<{ id: string; until: Date }> = [];
+    const due: AttemptRef[] = [];
+    const waiting: Array<{ id: AttemptRef; until: Date }> = [];
     for (const a of attempts) {
       const decision = decideExpiry({ now, group: a.statusGroup, expiresAt: a.expiresAt });
       if (decision.kind === 'expire') due.push(a.id);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import { judgeClaim } from '../domain/in-doubt.js';
 import { STATUS, isFinal } from '../domain/status.js';
@@ -9,7 +10,7 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { InDoubtPolicy, OutboundMessage, ProviderAdapter } from '../providers/types.js';
 import type { Claims } from './claims.js';
 import type { Claimed } from './dispatch.js';
-import type { AttemptOutcome, OutcomeWriter } from './outcomes.js';
+import type { AttemptOutcome, OutcomeItem, OutcomeWriter } from './outcomes.js';
 
 export interface InDoubtOptions {
   /** The attempt as its provider sees it (the dispatcher's own builder), or null without an address. */
@@ -23,7 +24,7 @@ export interface InDoubtOptions {
 }
 
 /** The job that settles attempts in doubt (task `in-doubt`), at `runAt` or now. */
-export function inDoubtJob(attemptRefs: string[], runAt?: Date): JobSpec {
+export function inDoubtJob(attemptRefs: AttemptRef[], runAt?: Date): JobSpec {
   return { task: 'in-doubt', payload: { attemptRefs }, ...(runAt ? { runAt } : {}) };
 }
 
@@ -32,7 +33,7 @@ export function inDoubtJob(attemptRefs: string[], runAt?: Date): JobSpec {
  * nobody is sending them now, and the in-doubt job decides what to do with each. One transaction, so the
  * job exists exactly when the release does.
  */
-export async function releaseInDoubt(db: Kysely<Database>, attemptRefs: string[], owner: string): Promise<void> {
+export async function releaseInDoubt(db: Kysely<Database>, attemptRefs: AttemptRef[], owner: string): Promise<void> {
   if (attemptRefs.length === 0) return;
   await db.transaction().execute(async (trx) => {
     const released = await trx
@@ -71,7 +72,7 @@ export class InDoubtResolver {
     private readonly options: InDoubtOptions,
   ) {}
 
-  async resolve(attemptRefs: string[]): Promise<void> {
+  async resolve(attemptRefs: AttemptRef[]): Promise<void> {
     const now = this.clock.now();
     const candidates: Candidate[] = await this.db
       .selectFrom('attempt as a')
@@ -97,8 +98,8 @@ export class InDoubtResolver {
           ).map((r) => r.instanceId),
     );
 
-    const later = new Map<number, string[]>();
-    const checkAt = (at: Date, ref: string) => later.set(at.getTime(), [...(later.get(at.getTime()) ?? []), ref]);
+    const later = new Map<number, AttemptRef[]>();
+    const checkAt = (at: Date, ref: AttemptRef) => later.set(at.getTime(), [...(later.get(at.getTime()) ?? []), ref]);
     const inDoubt: Array<{ attempt: Candidate; adapter: ProviderAdapter | null }> = [];
     for (const c of candidates) {
       const mine = c.claimedBy !== null && c.claimedBy === this.claims.owner;
@@ -177,7 +178,7 @@ export class InDoubtResolver {
     for (const { attempt, adapter } of items) {
       byAdapter.set(adapter!, [...(byAdapter.get(adapter!) ?? []), { attempt, message: this.options.outbound(attempt) }]);
     }
-    const found: Array<{ attemptRef: string; outcome: AttemptOutcome }> = [];
+    const found: OutcomeItem[] = [];
     const absent: Candidate[] = [];
     const unknown: Candidate[] = [];
     for (const [adapter, entries] of byAdapter) {

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 
 /** Rows a transaction holds locks on, kept current as it changes them. */
@@ -12,7 +13,7 @@ export interface Locked {
  * touching any: two of them over the same rows (a dispatch batch and a callback, or two callbacks) then
  * queue behind each other instead of deadlocking.
  */
-export async function lockInOrder(trx: Kysely<Database>, attemptRefs: string[]): Promise<Locked> {
+export async function lockInOrder(trx: Kysely<Database>, attemptRefs: AttemptRef[]): Promise<Locked> {
   if (attemptRefs.length === 0) return { attempts: new Map(), messages: new Map() };
   const attempts = await trx
     .selectFrom('attempt')

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import { decideOutcome, type OutcomeSource } from '../domain/failover.js';
 import { STATUS, isFinal, type MessageError, type MessageStatus } from '../domain/status.js';
@@ -24,7 +25,7 @@ export interface AttemptOutcome {
 }
 
 export interface OutcomeItem {
-  attemptRef: string;
+  attemptRef: AttemptRef;
   outcome: AttemptOutcome;
 }
 

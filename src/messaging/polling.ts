@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Clock } from '../domain/clock.js';
 import { isFinal } from '../domain/status.js';
 import type { Database } from '../db/schema.js';
@@ -25,11 +26,11 @@ export class StatusPoller {
     private readonly intervalMs: number,
   ) {}
 
-  jobFor(attemptRef: string): JobSpec {
+  jobFor(attemptRef: AttemptRef): JobSpec {
     return { task: 'poll', payload: { attemptRef }, runAt: this.clock.toReal(new Date(this.clock.now().getTime() + this.intervalMs)) };
   }
 
-  async poll(attemptRef: string): Promise<void> {
+  async poll(attemptRef: AttemptRef): Promise<void> {
     const attempt = await this.db.selectFrom('attempt').selectAll().where('id', '=', attemptRef).executeTakeFirst();
     if (!attempt || isFinal(attempt.statusGroup) || !attempt.providerMessageId || !attempt.connectionId) return;
     const adapter = await this.providers.adapterFor(attempt);

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Database } from '../db/schema.js';
 import { enqueue } from '../jobs/queue.js';
 import type { Logger } from '../logger.js';
@@ -39,7 +40,7 @@ export class ProviderGate {
   }
 
   /** Runs `dispatch` for these attempts while holding their connections' slots, or reschedules it. */
-  async run(attemptRefs: string[], dispatch: () => Promise<void>): Promise<void> {
+  async run(attemptRefs: AttemptRef[], dispatch: () => Promise<void>): Promise<void> {
     const rows = await this.db
       .selectFrom('attempt')
       .select('connectionId')

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { AttemptRef } from '../domain/ids.js';
 import type { Database, InboundMessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import type { Logger } from '../logger.js';
@@ -147,7 +148,7 @@ export class ReportIntake {
     trx: Kysely<Database>,
     reports: ProviderReport[],
     origin: ReportOrigin,
-    targets: Array<string | null>,
+    targets: Array<AttemptRef | null>,
     locked: Locked,
     published: Published[],
   ): Promise<void> {

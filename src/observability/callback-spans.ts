@@ -1,4 +1,5 @@
 import type { Span } from '@opentelemetry/api';
+import type { AttemptRef } from '../domain/ids.js';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { AttemptRow } from '../db/schema.js';
 import type { ProviderReport } from '../providers/types.js';
@@ -14,12 +15,13 @@ export class CallbackSpans {
 
   constructor(private readonly tracing: Tracing) {}
 
-  open(groups: ProviderReport[][], targets: Array<Array<string | null>>, rows: AttemptRow[]): void {
+  open(groups: ProviderReport[][], targets: Array<Array<AttemptRef | null>>, rows: AttemptRow[]): void {
     if (!this.tracing.enabled) return;
     const byId = new Map(rows.map((r) => [r.id, r]));
     groups.forEach((reports, g) =>
       reports.forEach((report, j) => {
-        const attempt = byId.get(targets[g]?.[j] ?? '');
+        const target = targets[g]?.[j];
+        const attempt = target ? byId.get(target) : undefined;
         if (!attempt || (report.kind !== 'status' && report.kind !== 'seen')) return;
         const span = this.tracing.startFromTraceparent(`provider callback ${report.kind}`, attempt.traceparent, {
           'omnigate.provider': attempt.provider,
