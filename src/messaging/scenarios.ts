@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
 import { DEFAULT_FAILOVER_ON, MAX_FLOW_STEPS, type ScenarioStep } from '../domain/flow.js';
@@ -54,12 +54,22 @@ function newScenarioKey(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 
+/**
+ * Serialises changes of an account's default scenario. Row locks alone do not: a transaction waiting on
+ * the old default's lock finds it no longer default once it gets it, sees no default, and inserts a second
+ * one, which the unique index refuses as an internal error.
+ */
+async function lockDefault(trx: Kysely<Database>, accountId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`omnigate:scenario-default:${accountId}`}, 0))`.execute(trx);
+}
+
 export class ScenarioService {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(accountId: string, raw: CreateScenarioInput): Promise<ScenarioRow> {
     const input = parseInput(createSchema, raw, ['input']);
     return this.db.transaction().execute(async (trx) => {
+      await lockDefault(trx, accountId);
       const hasDefault = await trx
         .selectFrom('scenario')
         .select('id')
@@ -92,6 +102,7 @@ export class ScenarioService {
         .executeTakeFirst();
       if (!existing) throw new NotFoundError('Scenario', key);
       if (input.isDefault === true && !existing.isDefault) {
+        await lockDefault(trx, accountId);
         await trx
           .updateTable('scenario')
           .set({ isDefault: false, updatedAt: new Date() })
