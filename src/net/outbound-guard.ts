@@ -24,7 +24,7 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
 
 /**
  * Applies the outbound address policy twice: when a URL is given (a clear ValidationError for the client)
- * and when a connection is opened (`lookup` for http agents and undici, `literalRefusal` for IP hosts,
+ * and when a connection is opened (`lookup` for the http agents and report pushes, `literalRefusal` for IP hosts,
  * which Node connects to without a lookup). The second check is what holds against DNS rebinding: a name
  * that resolved to a public address when it was given may resolve to 127.0.0.1 when it is used.
  */
@@ -83,7 +83,7 @@ export class OutboundGuard {
   }
 
   /**
-   * A `lookup` for net.connect (http.Agent and undici accept one): resolves as usual, then connects only to
+   * A `lookup` for net.connect (http.Agent and http.request accept one): resolves as usual, then connects only to
    * allowed addresses, failing when the host has none.
    */
   readonly lookup = (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
