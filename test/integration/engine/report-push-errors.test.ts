@@ -59,7 +59,8 @@ describe('report push failures are recorded with their HTTP status or network er
     const messageId = r.messages[0]!.messageId;
     return waitFor(
       async () => (await gql(DetailsMessages, { filter: { messageId } })).messages.edges[0]!.node,
-      (m) => (m.reportDeliveries[0]?.attempts.length ?? 0) >= 1,
+      // The delivery and its tries are read by two queries: wait until both show the committed try.
+      (m) => (m.reportDeliveries[0]?.attempts.length ?? 0) >= 1 && (m.reportDeliveries[0]?.tries ?? 0) >= 1,
       15_000,
       50,
     );
