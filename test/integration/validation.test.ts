@@ -4,6 +4,7 @@ import { CreateScenario, SendMessage } from '../documents/operations.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { countRows, rawPost, type RawResult } from './helpers.js';
+import { leaks } from './fuzz/checks.js';
 
 const VALID = ['41793026724', '41793026734', '41793026744'];
 
@@ -19,25 +20,6 @@ function validationPaths(result: RawResult, field: string): string[][] {
   expect(payload.fieldErrors.length, result.text).toBeGreaterThan(0);
   for (const fe of payload.fieldErrors) expect(typeof fe.message).toBe('string');
   return payload.fieldErrors.map((fe: { path: string[] }) => fe.path);
-}
-
-/** Finds stack traces or internals anywhere in a JSON value. */
-function leaks(value: unknown, at = '$'): string[] {
-  if (typeof value === 'string') {
-    const found: string[] = [];
-    if (value.split('\n').some((line) => /^\s*at\s+\S/.test(line) && /:\d+:\d+\)?\s*$|<anonymous>|node:/.test(line))) found.push(`${at}: stack line`);
-    if (/\.(?:ts|js|mjs|cjs):\d+:\d+/.test(value)) found.push(`${at}: source location`);
-    if (/node_modules|\/src\/|\/work\//.test(value)) found.push(`${at}: file path`);
-    return found;
-  }
-  if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, `${at}[${i}]`));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [
-      ...(['stack', 'originalError', 'stacktrace', 'exception'].includes(k) ? [`${at}.${k}: internal key`] : []),
-      ...leaks(v, `${at}.${k}`),
-    ]);
-  }
-  return [];
 }
 
 describe('input validation', () => {

@@ -28,7 +28,7 @@ export function leaks(value: unknown, at = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, `${at}[${i}]`));
   if (value && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => [
-      ...(['stack', 'stacktrace', 'exception'].includes(k) ? [`${at}.${k}: internal key`] : []),
+      ...(['stack', 'originalError', 'stacktrace', 'exception'].includes(k) ? [`${at}.${k}: internal key`] : []),
       ...leaks(v, `${at}.${k}`),
     ]);
   }
