@@ -16,7 +16,11 @@ export function maskedErrors(errors: readonly GraphQLErrorShape[] | undefined): 
   return (errors ?? []).filter((e) => e.message === 'Unexpected error.' || e.extensions?.code === 'INTERNAL_SERVER_ERROR');
 }
 
-/** Stack traces, source locations and file paths anywhere in a response. */
+/**
+ * Stack lines, source locations and file paths anywhere in a JSON value, and keys that only internals
+ * carry. Yoga's own `originalError` ({name, message} of a body that is not JSON) is not one: its strings
+ * are searched like any other.
+ */
 export function leaks(value: unknown, at = '$'): string[] {
   if (typeof value === 'string') {
     const found: string[] = [];
@@ -28,7 +32,7 @@ export function leaks(value: unknown, at = '$'): string[] {
   if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, `${at}[${i}]`));
   if (value && typeof value === 'object') {
     return Object.entries(value).flatMap(([k, v]) => [
-      ...(['stack', 'originalError', 'stacktrace', 'exception'].includes(k) ? [`${at}.${k}: internal key`] : []),
+      ...(['stack', 'stacktrace', 'exception'].includes(k) ? [`${at}.${k}: internal key`] : []),
       ...leaks(v, `${at}.${k}`),
     ]);
   }
