@@ -36,10 +36,9 @@ database creates the default account and prints its API key once. SIGINT or SIGT
 
 Applies the database migrations (the application's and the job queue's) and exits. Safe to run while
 other instances are serving.`,
-  'api-key': `Usage:
-  omnigate api-key create --account NAME [--name LABEL] [--scopes SCOPE,...]
-  omnigate api-key list --account NAME
-  omnigate api-key revoke --account NAME ID
+  'api-key': `Usage: omnigate api-key create --account NAME [--name LABEL] [--scopes SCOPE,...]
+       omnigate api-key list --account NAME
+       omnigate api-key revoke --account NAME ID
 
 create  Creates a key for the account NAME (creating the account if it is new) and prints its secret once.
         --name says what it is for (default "cli"); --scopes is a comma-separated list of
