@@ -27,19 +27,12 @@ import { gql } from './lib/graphql.js';
 import { RssSampler } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
+import { intEnv } from './lib/env.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`);
-  return n;
-}
 
 const settings = {
   idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 3_000),

@@ -39,6 +39,7 @@ import { cpuMsOf, machineCpuMs, memoryOf, postgresCpuDelta, postgresCpuMs, RssSa
 import { summariseProfile, type ProfileSummary } from './lib/profile.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, median, round } from './lib/stats.js';
+import { intEnv } from './lib/env.js';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const REPO_ROOT = path.resolve(BENCH_DIR, '..');
@@ -52,14 +53,6 @@ const flags = new Set(process.argv.slice(2));
 const PROFILE = flags.has('--profile');
 const QUICK = flags.has('--quick');
 const STRICT = flags.has('--strict');
-
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not ${raw}`);
-  return n;
-}
 
 const settings = {
   destinations: intEnv('BENCH_DESTINATIONS', QUICK ? 2_000 : 10_000),
