@@ -35,9 +35,15 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
 
   const templateDatabase = `omnigate_template_${process.pid}_${Date.now()}`;
+  // Short-lived admin connections: one held for the whole run would die unhandled (ending the run) if a
+  // fault test or a forced DROP DATABASE terminated it.
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`create database "${templateDatabase}"`);
+  try {
+    await admin.query(`create database "${templateDatabase}"`);
+  } finally {
+    await admin.end();
+  }
   const pool = new pg.Pool({ connectionString: withDatabase(serverUrl, templateDatabase), max: 2 });
   const db = createKysely(pool);
   await migrate(db, pool, logger);
@@ -46,6 +52,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('postgres', { serverUrl, templateDatabase });
 
   return async () => {
+    const admin = new pg.Client({ connectionString: serverUrl! });
+    await admin.connect();
     const leftovers = await admin.query<{ datname: string }>(
       `select datname from pg_database where starts_with(datname, $2) or datname = $1`,
       // A prefix, not LIKE: `_` is a wildcard there, and pid 123's teardown would drop pid 1234's databases.
