@@ -39,6 +39,11 @@ export async function createRedisEventTransport(redisUrl: string, logger: Logger
   await Promise.all([publishClient, subscribeClient].map((c) => new Promise((r) => c.once('ready', r))));
 
   const failed = (what: string, channel: string) => (err: unknown) => {
+    // Subscribers ending while the transport shuts down unsubscribe from a closed connection: expected.
+    if (closing) {
+      logger.debug({ channel }, `event ${what} skipped: transport closing`);
+      return 0;
+    }
     logger.error({ error: err instanceof Error ? err.message : String(err), channel }, `event ${what} failed`);
     return 0;
   };
