@@ -122,6 +122,8 @@ const ConfigSchema = z.object({
    */
   EXPENSIVE_QUERY_COST: z.coerce.number().int().min(1).default(5_000),
   MAX_CONCURRENT_EXPENSIVE_PER_KEY: z.coerce.number().int().min(1).default(1),
+  /** Query cost each key may spend per second (a token bucket): bounds one key's share of the CPU over time. */
+  QUERY_COST_PER_SECOND_PER_KEY: z.coerce.number().int().min(1).default(100_000),
   /** A WebSocket must present a valid key (connection_init, or its first subscribe) within this time. */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
   /**

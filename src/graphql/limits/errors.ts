@@ -11,6 +11,7 @@ export const LIMIT_CODE = {
   directives: 'TOO_MANY_DIRECTIVES',
   cost: 'QUERY_TOO_COSTLY',
   concurrency: 'TOO_MANY_CONCURRENT',
+  costRate: 'COST_RATE_EXCEEDED',
   bodySize: 'PAYLOAD_TOO_LARGE',
   pageSize: 'BAD_USER_INPUT',
 } as const;
@@ -26,6 +27,7 @@ const HTTP_STATUS: Record<LimitCode, number> = {
   QUERY_TOO_COSTLY: 400,
   BAD_USER_INPUT: 400,
   TOO_MANY_CONCURRENT: 429,
+  COST_RATE_EXCEEDED: 429,
   PAYLOAD_TOO_LARGE: 413,
 };
 

@@ -17,6 +17,7 @@ export interface RequestLimits {
   maxPageSize: number;
   expensiveCost: number;
   maxConcurrentExpensivePerKey: number;
+  costPerSecondPerKey: number;
   wsAuthTimeoutMs: number;
 }
 
@@ -31,6 +32,7 @@ export function requestLimitsFrom(config: Config): RequestLimits {
     maxPageSize: config.MAX_PAGE_SIZE,
     expensiveCost: config.EXPENSIVE_QUERY_COST,
     maxConcurrentExpensivePerKey: config.MAX_CONCURRENT_EXPENSIVE_PER_KEY,
+    costPerSecondPerKey: config.QUERY_COST_PER_SECOND_PER_KEY,
     wsAuthTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
   };
 }
@@ -44,6 +46,7 @@ export function requestLimitPlugins(limits: RequestLimits): Plugin[] {
       maxPageSize: limits.maxPageSize,
       expensiveCost: limits.expensiveCost,
       maxConcurrentExpensivePerKey: limits.maxConcurrentExpensivePerKey,
+      costPerSecondPerKey: limits.costPerSecondPerKey,
     }),
   ];
 }

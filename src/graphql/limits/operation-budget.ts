@@ -2,6 +2,7 @@ import type { Plugin } from '@envelop/core';
 import type { ExecutionArgs } from 'graphql';
 import { LIMIT_CODE, LimitError } from './errors.js';
 import { KeyConcurrency } from './key-concurrency.js';
+import { KeyCostRate } from './key-cost-rate.js';
 import { operationCost } from './operation-cost.js';
 
 export interface BudgetLimits {
@@ -9,6 +10,8 @@ export interface BudgetLimits {
   maxPageSize: number;
   expensiveCost: number;
   maxConcurrentExpensivePerKey: number;
+  /** Cost units each key may spend per second (over a burst of max(maxCost, this)). */
+  costPerSecondPerKey: number;
 }
 
 /** What the transport puts in the context so the budget knows whose operation this is. */
@@ -20,12 +23,13 @@ export interface RequestIdentity {
 /**
  * Weighs each operation with its variables just before it runs (validation cannot: yoga caches validation
  * by document, and `first: $n` costs what `$n` says) and refuses it at once when it costs more than
- * maxCost, when a page size is out of range, or — for operations costing expensiveCost or more — when its
- * key already has maxConcurrentExpensivePerKey of those running. Subscriptions are weighed per event and
- * never hold a slot: they idle between events.
+ * maxCost, when a page size is out of range, when its key has spent its cost budget for now, or — for
+ * operations costing expensiveCost or more — when its key already has maxConcurrentExpensivePerKey of
+ * those running. Subscriptions are weighed per event and never hold a slot: they idle between events.
  */
 export function operationBudgetPlugin(limits: BudgetLimits): Plugin {
   const slots = new KeyConcurrency(limits.maxConcurrentExpensivePerKey);
+  const rate = new KeyCostRate(limits.costPerSecondPerKey, Math.max(limits.maxCost, limits.costPerSecondPerKey));
 
   const weigh = (args: ExecutionArgs): LimitError | number => {
     const cost = operationCost(args.schema, args.document, args.variableValues, args.operationName, { maxPageSize: limits.maxPageSize });
@@ -45,8 +49,9 @@ export function operationBudgetPlugin(limits: BudgetLimits): Plugin {
       const cost = weigh(args);
       if (cost instanceof LimitError) return setResultAndStopExecution({ errors: [cost] });
       const key = (args.contextValue as RequestIdentity | undefined)?.apiKeyId;
-      if (cost < limits.expensiveCost || !key) return;
-      const release = slots.tryAcquire(key);
+      if (!key) return;
+      // The slot first: an operation refused for concurrency has spent nothing of the budget.
+      const release = cost >= limits.expensiveCost ? slots.tryAcquire(key) : () => {};
       if (!release) {
         const refusal = new LimitError(
           LIMIT_CODE.concurrency,
@@ -55,6 +60,17 @@ export function operationBudgetPlugin(limits: BudgetLimits): Plugin {
         );
         return setResultAndStopExecution({ errors: [refusal] });
       }
+      const retryAfterSeconds = rate.trySpend(key, cost);
+      if (retryAfterSeconds > 0) {
+        release();
+        const refusal = new LimitError(
+          LIMIT_CODE.costRate,
+          `This key has spent its query cost budget (${limits.costPerSecondPerKey} a second); retry in ${retryAfterSeconds} s or ask for fewer rows.`,
+          { limit: limits.costPerSecondPerKey, cost, retryAfterSeconds },
+        );
+        return setResultAndStopExecution({ errors: [refusal] });
+      }
+      if (cost < limits.expensiveCost) return;
       setExecuteFn(async (executeArgs) => {
         try {
           return await executeFn(executeArgs);
