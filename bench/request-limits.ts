@@ -56,6 +56,7 @@ const LIMITS_LIFTED: Record<string, string> = {
   MAX_DIRECTIVES: '1000000',
   MAX_BODY_BYTES: String(1024 * 1024 * 1024),
   MAX_CONCURRENT_EXPENSIVE_PER_KEY: '1000000',
+  QUERY_COST_PER_SECOND_PER_KEY: '1000000000',
 };
 
 const FULL_NODE = 'messageId to channel status { groupId groupName id name description } error { groupName name description permanent } sentAt doneAt seenAt callbackData attempts { step channel from provider status { name } error { name } sentAt doneAt }';
