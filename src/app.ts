@@ -122,7 +122,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
-        limitsStore?.disconnect();
+        await limitsStore?.quit().catch(() => limitsStore.disconnect());
         await worker?.stop();
         await leases.stop();
         services.close();

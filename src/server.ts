@@ -387,8 +387,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     close: async () => {
       stopFollowingKeys();
       await wsServer.dispose();
-      connectionSlots.close();
-      subscriptionSlots.close();
+      await Promise.all([connectionSlots.close(), subscriptionSlots.close()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

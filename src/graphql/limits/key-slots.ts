@@ -12,7 +12,8 @@ export type Release = () => void;
 export interface KeySlots {
   /** A release function when the key holds fewer than `cap`, else null. */
   tryAcquire(keyId: string, cap: number): Promise<Release | null>;
-  close(): void;
+  /** Gives back every slot this instance holds (its sockets are closed by then). */
+  close(): Promise<void>;
 }
 
 function once(fn: () => void): Release {
@@ -41,7 +42,10 @@ export class MemoryKeySlots implements KeySlots {
     );
   }
 
-  close(): void {}
+  close(): Promise<void> {
+    this.held.clear();
+    return Promise.resolve();
+  }
 }
 
 /**
@@ -70,6 +74,7 @@ export class RedisKeySlots implements KeySlots {
   private readonly mine = new Map<string, Set<string>>();
   private readonly instance = randomUUID();
   private sequence = 0;
+  private closed = false;
   private readonly timer: NodeJS.Timeout;
   private readonly ttlMs: number;
 
@@ -102,6 +107,7 @@ export class RedisKeySlots implements KeySlots {
       const held = this.mine.get(set);
       held?.delete(entry);
       if (held?.size === 0) this.mine.delete(set);
+      if (this.closed) return; // close() removed it already
       this.redis.zrem(set, entry).catch((err: unknown) => {
         // Left behind, it stops counting when it expires (it is no longer renewed).
         this.logger.warn({ error: err instanceof Error ? err.message : String(err), keyId }, 'WebSocket slot release failed');
@@ -109,8 +115,15 @@ export class RedisKeySlots implements KeySlots {
     });
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.timer);
+    this.closed = true;
+    if (this.mine.size === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const [set, entries] of this.mine) pipeline.zrem(set, ...entries);
+    this.mine.clear();
+    // Whatever is not removed now stops counting when it expires.
+    await pipeline.exec().catch(() => undefined);
   }
 
   private async renew(): Promise<void> {
