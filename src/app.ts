@@ -12,6 +12,8 @@ import { ProviderGate } from './messaging/provider-gate.js';
 import { Metrics, Tracing, type Observability } from './observability/index.js';
 import { registerQueueDepth } from './observability/queue-depth.js';
 import { requestLimitsFrom } from './graphql/limits/index.js';
+import { limitsRedis } from './graphql/limits/key-rates.js';
+import { browserAccessFrom } from './http/browser-access.js';
 import type { HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { handleWebhook } from './webhooks/handler.js';
@@ -80,11 +82,15 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
   const notReady = readiness([databaseCheck(database.db), () => bus.problem(), () => worker?.problem() ?? null]);
   // Loaded only now: the GraphQL layer is the slowest part of start-up and callbacks need none of it.
   const { createHttpServer, GRAPHQL_PATH } = await import('./server.js');
+  // Per-key rate counters and WebSocket slots: shared by every instance through Redis when there is one.
+  const limitsStore = config.REDIS_URL ? limitsRedis(config.REDIS_URL, config.PUBSUB_PREFIX, logger) : null;
   const http: HttpServer = createHttpServer(services, database.db, logger, {
     notReady,
     metricsEnabled: config.METRICS_ENABLED,
     existing: shell.server,
     limits: requestLimitsFrom(config),
+    browser: browserAccessFrom(config),
+    redis: limitsStore ? { client: limitsStore, prefix: config.PUBSUB_PREFIX } : null,
   });
   shell.serve(http.handle);
 
@@ -116,6 +122,7 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
     stop: () =>
       (stopping ??= (async () => {
         await http.close();
+        await limitsStore?.quit().catch(() => limitsStore.disconnect());
         await worker?.stop();
         await leases.stop();
         services.close();

@@ -127,6 +127,39 @@ const ConfigSchema = z.object({
   /** A WebSocket must present a valid key (connection_init, or its first subscribe) within this time. */
   WS_AUTH_TIMEOUT_MS: z.coerce.number().int().min(50).default(5_000),
   /**
+   * Per-key rate limits, the defaults for keys without their own (api_key.requests_per_minute,
+   * destinations_per_minute). A request is an HTTP GraphQL request or a WebSocket operation; it is counted
+   * and refused (RATE_LIMITED, HTTP 429 + Retry-After) from its headers, before its body is read.
+   * Destinations are counted per send operation, before it runs. Shared by every instance through Redis
+   * when REDIS_URL is set, per instance otherwise.
+   */
+  RATE_LIMIT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(3_000),
+  RATE_LIMIT_DESTINATIONS_PER_MINUTE: z.coerce.number().int().min(1).default(100_000),
+  /** Open WebSockets and active subscriptions per key (across instances with REDIS_URL). */
+  WS_MAX_CONNECTIONS_PER_KEY: z.coerce.number().int().min(1).default(50),
+  WS_MAX_SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).default(200),
+  /**
+   * With Redis, each instance renews its sockets' and subscriptions' entries this often; an entry not
+   * renewed for three times this long (an instance that died) no longer counts.
+   */
+  WS_SLOT_RENEW_MS: z.coerce.number().int().min(50).default(10_000),
+  /**
+   * Origins (e.g. `https://console.example.com`) that browsers may call the API from, comma-separated;
+   * `*` allows any origin but never with credentials. Empty: same-origin only (no CORS headers at all).
+   */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((list) => list.split(',').map((e) => e.trim().replace(/\/+$/, '')).filter((e) => e !== '')),
+  /** Schema introspection and the GraphiQL page; both default to on in development, off in production. */
+  INTROSPECTION_ENABLED: boolFromEnv.optional(),
+  GRAPHIQL_ENABLED: boolFromEnv.optional(),
+  /**
+   * With introspection on, a request without a key may introspect (GraphiQL loads the schema before a
+   * key is pasted); its body may be at most this large. Anything else without a key is 401.
+   */
+  KEYLESS_MAX_BODY_BYTES: z.coerce.number().int().min(256).default(16 * 1024),
+  /**
    * Outbound URLs (report webhooks, provider base URLs) are refused when they resolve to loopback, private,
    * link-local, CGNAT, unspecified or metadata addresses, when given and again when connecting. `true`
    * allows every address (local development and tests against fakes on 127.0.0.1).

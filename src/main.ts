@@ -36,7 +36,7 @@ database creates the default account and prints its API key once. SIGINT or SIGT
 
 Applies the database migrations (the application's and the job queue's) and exits. Safe to run while
 other instances are serving.`,
-  'api-key': `Usage: omnigate api-key create --account NAME [--name LABEL] [--scopes SCOPE,...]
+  'api-key': `Usage: omnigate api-key create --account NAME [--name LABEL] [--scopes SCOPE,...] [--requests-per-minute N] [--destinations-per-minute N]
        omnigate api-key list --account NAME
        omnigate api-key revoke --account NAME ID
 
@@ -47,6 +47,8 @@ create  Creates a key for the account NAME (creating the account if it is new) a
           send     sendMessage, sendMessages, pause/resume/reschedule/cancel a bulk
           console  read, plus sendMessage to a single destination
           admin    everything: keys, provider connections, scenarios, account settings
+        --requests-per-minute and --destinations-per-minute give the key its own rate limits
+        (default: RATE_LIMIT_REQUESTS_PER_MINUTE and RATE_LIMIT_DESTINATIONS_PER_MINUTE).
 list    Prints the account's keys: id, visible prefix, name, scopes, created, last used (to the minute)
         and state (active, expires at the end of a rotation's grace period, expired, revoked).
 revoke  Stops the key ID at once, on every running instance (its open WebSockets are closed).`,
@@ -136,7 +138,13 @@ async function main(): Promise<void> {
     case 'api-key': {
       const { values, positionals } = parseArgs({
         args: rest,
-        options: { account: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'string' } },
+        options: {
+          account: { type: 'string' },
+          name: { type: 'string' },
+          scopes: { type: 'string' },
+          'requests-per-minute': { type: 'string' },
+          'destinations-per-minute': { type: 'string' },
+        },
         allowPositionals: true,
       });
       const [action, id] = positionals;
@@ -160,7 +168,18 @@ async function main(): Promise<void> {
         const accounts = new AccountService(database.db, keys);
         if (action === 'create') {
           const scopes = values.scopes?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-          const { account, apiKey, key } = await accounts.createApiKey(values.account, { name: values.name, scopes });
+          const perMinute = (flag: 'requests-per-minute' | 'destinations-per-minute'): number | undefined => {
+            const raw = values[flag];
+            if (raw === undefined) return undefined;
+            if (!/^\d+$/.test(raw)) throw new Error(`--${flag} must be a whole number, got "${raw}".`);
+            return Number(raw);
+          };
+          const { account, apiKey, key } = await accounts.createApiKey(values.account, {
+            name: values.name,
+            scopes,
+            requestsPerMinute: perMinute('requests-per-minute'),
+            destinationsPerMinute: perMinute('destinations-per-minute'),
+          });
           printKey(apiKey, account.name);
           process.stdout.write(`  id ${key.id}, scopes: ${key.scopes.join(', ')}\n\n`);
           return;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
+import type { Redis } from 'ioredis';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { createYoga, maskError, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -10,6 +12,12 @@ import type { GraphQLContext } from './graphql/context.js';
 import { databaseCheck, readiness } from './health/readiness.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
 import { requestLimitPlugins, type RequestIdentity, type RequestLimits } from './graphql/limits/index.js';
+import { LIMIT_CODE, LimitError, rateLimitedError, TOO_MANY_CONNECTIONS_CLOSE } from './graphql/limits/errors.js';
+import { isIntrospectionOnlyBody } from './graphql/limits/introspection-only.js';
+import { KeyRates } from './graphql/limits/key-rates.js';
+import { MemoryKeySlots, RedisKeySlots, type KeySlots, type Release } from './graphql/limits/key-slots.js';
+import { corsPolicy, type BrowserAccess } from './http/browser-access.js';
+import { disableIntrospection } from './graphql/introspection.js';
 import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
 import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import { schema } from './graphql/schema.js';
@@ -26,12 +34,38 @@ import { logAccess, useAccessLogFacts, yogaLogging } from './observability/acces
 
 export const GRAPHQL_PATH = '/graphql';
 
-/** `account` is set by the HTTP gate, `wsAccount` by the WebSocket subscribe; both already authenticated. */
-type ServerContext = { req: IncomingMessage; account?: AuthenticatedAccount; wsAccount?: AuthenticatedAccount | null } & RequestIdentity;
+/**
+ * `account` is set by the HTTP gate, `wsAccount` by the WebSocket subscribe; both already authenticated.
+ * `introspectionOnly`: the gate let a key-less request through because it asks for the schema alone.
+ */
+type ServerContext = {
+  req: IncomingMessage;
+  account?: AuthenticatedAccount;
+  wsAccount?: AuthenticatedAccount | null;
+  introspectionOnly?: boolean;
+} & RequestIdentity;
 
-const EXAMPLE_QUERY = `# Every request needs your API key. Open "Headers" below and paste:
-#   {"Authorization": "App <your key>"}
-# The key was printed when the server first started.
+/**
+ * The caller of a key-less introspection: no account, no scopes. The scope guard refuses it every root
+ * field that is not introspection, should one ever get past the gate's check.
+ */
+const NOBODY: AuthenticatedAccount = { id: '', name: '', key: { id: '', scopes: [], rateLimits: { requestsPerMinute: null, destinationsPerMinute: null } } };
+
+const EXAMPLE_QUERY = `# Welcome to Omnigate. The schema and the docs (the book icon, top left) load without a key;
+# running anything else needs your API key.
+#
+# 1. Find your key. The server printed one the first time it started, e.g.
+#      API key for account "default" (shown once, store it now):
+#        og_…
+#    Lost it? Make another: npm start -- api-key create --account default
+# 2. Open "Headers" (below this editor) and paste, with your key in place of og_…:
+#      {"Authorization": "App og_…"}
+#    ("Bearer og_…" works too.) GraphiQL sends these headers with every request,
+#    and over the WebSocket for subscriptions.
+# 3. Press the run button (or Ctrl-Enter). Without a key you get 401 UNAUTHENTICATED.
+#
+# Each key has scopes (READ, SEND, CONSOLE, ADMIN) and per-minute limits; past them an
+# operation gets RATE_LIMITED with extensions.retryAfterSeconds.
 
 query RecentMessages {
   messages(first: 10) {
@@ -68,21 +102,36 @@ export interface HttpServerOptions {
   metricsEnabled?: boolean;
   /** A server that already listens (see src/listen-early.ts): WebSockets attach to it, its owner routes to `handle`. */
   existing?: Server;
-  /** Request limits (cost, depth, body size, per-key slots, WebSocket auth deadline). */
+  /** Request limits (cost, depth, body size, per-key slots and rates, WebSocket caps and auth deadline). */
   limits: RequestLimits;
+  /** CORS, introspection and GraphiQL. */
+  browser: BrowserAccess;
+  /** Per-key counts (rates, WebSocket slots) are kept here when given, shared by every instance; else in memory. */
+  redis?: { client: Redis; prefix: string } | null;
 }
 
 /** One node:http server: GraphQL over HTTP and WebSocket on the same path, plus health probes and metrics. */
 export function createHttpServer(services: Services, db: Kysely<Database>, logger: Logger, options: HttpServerOptions): HttpServer {
   const { metrics, tracing } = services.observability;
   const metricsEnabled = options.metricsEnabled ?? true;
-  const { notReady, existing, limits } = options;
+  const { notReady, existing, limits, browser } = options;
+  const redis = options.redis ?? null;
+  const rates = new KeyRates(
+    { requestsPerMinute: limits.requestsPerMinute, destinationsPerMinute: limits.destinationsPerMinute },
+    redis ? { redis: redis.client, prefix: redis.prefix } : null,
+  );
+  const slotsOf = (what: string): KeySlots =>
+    redis ? new RedisKeySlots(redis.client, `${redis.prefix}:ws:${what}`, limits.wsSlotRenewMs, logger) : new MemoryKeySlots();
+  const connectionSlots = slotsOf('connections');
+  const subscriptionSlots = slotsOf('subscriptions');
+  const cors = corsPolicy(browser.corsOrigins);
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
     renderGraphiQL,
-    graphiql: { title: 'Omnigate', subscriptionsProtocol: 'WS', defaultQuery: EXAMPLE_QUERY },
+    graphiql: browser.graphiql ? { title: 'Omnigate', subscriptionsProtocol: 'WS', defaultQuery: EXAMPLE_QUERY } : false,
+    cors: (request) => cors.yogaOptions(request.headers.get('origin')),
     logging: yogaLogging(logger),
     maskedErrors: {
       // Never expose internals, whatever NODE_ENV says.
@@ -103,8 +152,13 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       },
     },
     plugins: [
+      // A browser on another site cannot send a "simple" request (form or text/plain POST, GET without a
+      // custom header) that would run with the user's ambient credentials: JSON POSTs, which need a CORS
+      // preflight, pass; GraphiQL sends those.
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'graphql-preflight'] }),
+      ...(browser.introspection ? [] : [disableIntrospection()]),
       useScopeGuard(),
-      ...requestLimitPlugins(limits),
+      ...requestLimitPlugins(limits, rates),
       // After the limit plugins: graphql-armor's token limit replaces the parse function, and this one wraps
       // whatever parse it is given (a document nested too deep to parse is a syntax error, not a crash).
       useInputFieldErrors(),
@@ -116,7 +170,8 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         ? [useOpenTelemetry({ resolvers: false, variables: false, document: false, result: false }, tracing.tracerProvider)]
         : []),
     ],
-    context: async ({ request, wsAccount, account: admitted }) => {
+    context: async ({ request, wsAccount, account: admitted, introspectionOnly }) => {
+      if (introspectionOnly) return { account: NOBODY, services };
       // WebSocket operations were authenticated when they subscribed, HTTP ones by the gate before their
       // body was read; anything else reaching yoga is checked here, before any resolver runs.
       const account =
@@ -129,9 +184,18 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
   // The key is checked and the body's size capped before the body is read (src/http/graphql-gate.ts).
   const gate = graphqlGate({
     maxBodyBytes: limits.maxBodyBytes,
+    keylessIntrospectionMaxBytes: browser.introspection ? limits.keylessMaxBodyBytes : null,
     authenticate: (authorization) => services.accounts.authenticate(authorization),
+    countRequest: (subject, account) => rates.consume('requests', subject, account?.key.rateLimits),
+    isIntrospectionOnly: isIntrospectionOnlyBody,
+    corsHeaders: (req) => cors.refusalHeaders(req.headers.origin ?? null),
     admit: async (req, res, body, who) => {
-      const serverContext: ServerContext = { req, ...(who ? { account: who.account as AuthenticatedAccount, apiKeyId: who.apiKeyId } : {}) };
+      const serverContext: ServerContext =
+        who?.kind === 'key'
+          ? { req, account: who.account, apiKeyId: who.apiKeyId }
+          : who?.kind === 'introspection'
+            ? { req, introspectionOnly: true }
+            : { req };
       if (!body) return yoga.handle(req, res, serverContext);
       await writeFetchResponse(res, await yoga.fetch(fetchRequestOf(yoga.fetchAPI.Request, req, res, body), serverContext));
     },
@@ -186,7 +250,28 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
 
   // A WebSocket message is a request body too: the same byte cap (ws closes with 1009 past it).
   const wss = new WebSocketServer({ server, path: GRAPHQL_PATH, maxPayload: limits.maxBodyBytes });
-  type SocketExtra = { account: AuthenticatedAccount | null; apiKeyId?: string; authDeadline?: NodeJS.Timeout };
+  type SocketExtra = {
+    account: AuthenticatedAccount | null;
+    apiKeyId?: string;
+    authDeadline?: NodeJS.Timeout;
+    /** This socket's place among its key's open sockets; released when it closes. */
+    connectionSlot?: Release;
+    /** The subscriptions holding one of their key's subscription slots, by operation id. */
+    subscriptionSlots?: Map<string, Release>;
+    /** Set when the socket closed: a slot granted after that is given back at once. */
+    closed?: boolean;
+  };
+  const tooManyConnections = (socket: { close(code: number, reason: string): void }) =>
+    socket.close(TOO_MANY_CONNECTIONS_CLOSE.code, TOO_MANY_CONNECTIONS_CLOSE.reason(limits.wsMaxConnectionsPerKey));
+  /** Takes one of the key's connection slots for this socket (once); false when the key has none left. */
+  const holdConnection = async (extra: Partial<SocketExtra>, account: AuthenticatedAccount): Promise<boolean> => {
+    if (extra.connectionSlot) return true;
+    const release = await connectionSlots.tryAcquire(account.key.id, limits.wsMaxConnectionsPerKey);
+    if (!release) return false;
+    if (extra.closed) release();
+    else extra.connectionSlot = release;
+    return true;
+  };
   // A revoked key (here or on another instance) ends its open sessions at once.
   const keySockets = new KeySockets();
   const stopFollowingKeys = services.apiKeys.onKeyEnded((keyId) => keySockets.closeAll(keyId));
@@ -211,13 +296,28 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         }
         const account = await services.accounts.authenticate(header);
         if (!account) return false; // graphql-ws closes with 4403 Forbidden
+        if (!(await holdConnection(ctx.extra, account))) {
+          // Closed with our code first; graphql-ws's own close (4403) after `false` is then a no-op.
+          tooManyConnections(ctx.extra.socket);
+          return false;
+        }
         ctx.extra.account = account;
         ctx.extra.apiKeyId = apiKeyIdOf(header);
         keySockets.add(account.key.id, ctx.extra.socket);
         return true;
       },
-      onClose: (ctx) => clearTimeout(ctx.extra.authDeadline),
-      onSubscribe: async (ctx, _id, payload) => {
+      onClose: (ctx) => {
+        ctx.extra.closed = true;
+        clearTimeout(ctx.extra.authDeadline);
+        for (const release of ctx.extra.subscriptionSlots?.values() ?? []) release();
+        ctx.extra.subscriptionSlots?.clear();
+        ctx.extra.connectionSlot?.();
+      },
+      onComplete: (ctx, id) => {
+        ctx.extra.subscriptionSlots?.get(id)?.();
+        ctx.extra.subscriptionSlots?.delete(id);
+      },
+      onSubscribe: async (ctx, id, payload) => {
         let account = ctx.extra.account ?? null;
         let apiKeyId = ctx.extra.apiKeyId;
         if (!account) {
@@ -229,8 +329,15 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
           ctx.extra.socket.close(4403, 'Forbidden');
           return [unauthenticated()];
         }
+        if (!(await holdConnection(ctx.extra, account))) {
+          tooManyConnections(ctx.extra.socket);
+          return [new LimitError(LIMIT_CODE.connections, TOO_MANY_CONNECTIONS_CLOSE.reason(limits.wsMaxConnectionsPerKey), { limit: limits.wsMaxConnectionsPerKey })];
+        }
         clearTimeout(ctx.extra.authDeadline);
         keySockets.add(account.key.id, ctx.extra.socket);
+        // Each operation is a request: counted against the same per-minute limit as over HTTP.
+        const refusal = await rates.consume('requests', account.key.id, account.key.rateLimits);
+        if (refusal) return [rateLimitedError(refusal)];
         const { schema: s, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           req: ctx.extra.request,
           wsAccount: account,
@@ -245,6 +352,21 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         }
         const errors = validate(s, document);
         if (errors.length > 0) return errors;
+        if (getOperationAST(document, payload.operationName ?? undefined)?.operation === 'subscription') {
+          // Released when it completes (either side) or the socket closes (onComplete / onClose).
+          const release = await subscriptionSlots.tryAcquire(account.key.id, limits.wsMaxSubscriptionsPerKey);
+          if (!release) {
+            return [
+              new LimitError(
+                LIMIT_CODE.subscriptions,
+                `This key already has ${limits.wsMaxSubscriptionsPerKey} active subscriptions; complete one first.`,
+                { limit: limits.wsMaxSubscriptionsPerKey },
+              ),
+            ];
+          }
+          if (ctx.extra.closed) release();
+          else (ctx.extra.subscriptionSlots ??= new Map()).set(id, release);
+        }
         return {
           schema: s,
           operationName: payload.operationName,
@@ -265,6 +387,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     close: async () => {
       stopFollowingKeys();
       await wsServer.dispose();
+      await Promise.all([connectionSlots.close(), subscriptionSlots.close()]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();

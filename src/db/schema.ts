@@ -55,6 +55,9 @@ export interface ApiKeyTable {
   expiresAt: Date | null;
   /** The key that replaced this one on rotation. */
   replacedBy: string | null;
+  /** This key's own rate limits; null: the configured default. */
+  requestsPerMinute: ColumnType<number | null, number | null | undefined, number | null>;
+  destinationsPerMinute: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ScenarioTable {

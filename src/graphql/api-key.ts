@@ -30,6 +30,16 @@ const ApiKeyType = builder.objectRef<ApiKeyView>('ApiKey').implement({
     }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true }),
     replacedBy: t.exposeString('replacedBy', { nullable: true, description: 'The id of the key that replaced this one.' }),
+    requestsPerMinute: t.int({
+      nullable: true,
+      description: "This key's own limit of requests (HTTP requests and WebSocket operations) per minute; null: the server's default.",
+      resolve: (k) => k.rateLimits.requestsPerMinute,
+    }),
+    destinationsPerMinute: t.int({
+      nullable: true,
+      description: "This key's own limit of destinations sent to per minute; null: the server's default.",
+      resolve: (k) => k.rateLimits.destinationsPerMinute,
+    }),
   }),
 });
 
@@ -70,9 +80,30 @@ builder.mutationFields((t) => ({
     args: {
       name: t.arg.string({ required: true, description: 'What the key is for, e.g. "support console".' }),
       scopes: t.arg({ type: [ApiKeyScopeEnum], required: true }),
+      requestsPerMinute: t.arg.int({ description: "The key's own request limit per minute (default: the server's)." }),
+      destinationsPerMinute: t.arg.int({ description: "The key's own limit of destinations sent to per minute (default: the server's)." }),
     },
     errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'CreateApiKeyResult' } },
-    resolve: (_root, { name, scopes }, ctx) => ctx.services.apiKeys.create(ctx.account.id, { name, scopes }),
+    resolve: (_root, { name, scopes, requestsPerMinute, destinationsPerMinute }, ctx) =>
+      ctx.services.apiKeys.create(ctx.account.id, { name, scopes, requestsPerMinute, destinationsPerMinute }),
+  }),
+  setApiKeyRateLimits: t.field({
+    type: ApiKeyType,
+    description:
+      "Gives a key its own rate limits; a limit left out or null goes back to the server's default. Applies from the key's next request, on every instance.",
+    args: {
+      id: t.arg.string({ required: true }),
+      requestsPerMinute: t.arg.int(),
+      destinationsPerMinute: t.arg.int(),
+    },
+    errors: {
+      types: MUTATION_ERRORS,
+      result: { name: 'SetApiKeyRateLimitsSuccess' },
+      union: { name: 'SetApiKeyRateLimitsResult' },
+      dataField: { name: 'apiKey' },
+    },
+    resolve: (_root, { id, requestsPerMinute, destinationsPerMinute }, ctx) =>
+      ctx.services.apiKeys.setRateLimits(ctx.account.id, id, { requestsPerMinute, destinationsPerMinute }),
   }),
   revokeApiKey: t.field({
     type: ApiKeyType,

@@ -57,6 +57,7 @@ export const ROOT_FIELD_SCOPES = {
     revokeApiKey: need('admin'),
     rotateApiKey: need('admin'),
     rotateWebhookSigningSecret: need('admin'),
+    setApiKeyRateLimits: need('admin'),
     sendMessage: sendOrConsoleReply,
     sendMessages: need('send'),
     setViberWebhook: need('admin'),

@@ -17,9 +17,9 @@ const LINGER_MS = 2_000;
  * `{"errors": [{message, extensions: {code}}]}` a client gets for any other error. Whatever is left of
  * the body is discarded, never parsed.
  */
-export function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: WireError): void {
+export function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: WireError, headers: Record<string, string> = {}): void {
   const body = JSON.stringify({ errors: [error] });
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
   res.end(body);
   if (req.complete) return;
   const socket = req.socket;

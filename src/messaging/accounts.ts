@@ -48,16 +48,26 @@ export class AccountService {
    */
   async createApiKey(
     accountName: string,
-    options: { name?: string; scopes?: readonly string[] } = {},
+    options: { name?: string; scopes?: readonly string[]; requestsPerMinute?: number; destinationsPerMinute?: number } = {},
   ): Promise<{ account: Account; apiKey: string; key: ApiKeyView }> {
+    const perMinute = z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000').optional();
     const input = parseInput(
-      z.object({ name: z.string().trim().min(1).max(100).optional(), scopes: z.array(z.enum(SCOPES)).min(1, 'must name at least one scope').optional() }),
+      z.object({
+        name: z.string().trim().min(1).max(100).optional(),
+        scopes: z.array(z.enum(SCOPES)).min(1, 'must name at least one scope').optional(),
+        requestsPerMinute: perMinute,
+        destinationsPerMinute: perMinute,
+      }),
       options,
       [],
     );
     return this.db.transaction().execute(async (trx) => {
       const account = await findOrCreateAccount(trx, accountName);
-      const issued = await issueKey(trx, account.id, { name: input.name ?? 'cli', scopes: input.scopes ?? ['admin'] });
+      const issued = await issueKey(trx, account.id, {
+        name: input.name ?? 'cli',
+        scopes: input.scopes ?? ['admin'],
+        rateLimits: { requestsPerMinute: input.requestsPerMinute ?? null, destinationsPerMinute: input.destinationsPerMinute ?? null },
+      });
       return { account, apiKey: issued.secret, key: issued.apiKey };
     });
   }

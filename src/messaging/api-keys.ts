@@ -22,10 +22,17 @@ const LAST_USE_EVERY_MS = 60_000;
 export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 export const MAX_GRACE_SECONDS = 7 * 24 * 3600;
 
-/** The key a request came with: which one it is and what it may do. */
+/** A key's own rate limits; null where the configured default applies. */
+export interface KeyRateLimits {
+  requestsPerMinute: number | null;
+  destinationsPerMinute: number | null;
+}
+
+/** The key a request came with: which one it is, what it may do and how often. */
 export interface ApiKeyGrant {
   id: string;
   scopes: readonly Scope[];
+  rateLimits: KeyRateLimits;
 }
 
 /** The caller of an API operation: its account, and the key it authenticated with. */
@@ -45,6 +52,7 @@ export interface ApiKeyView {
   expiresAt: Date | null;
   revokedAt: Date | null;
   replacedBy: string | null;
+  rateLimits: KeyRateLimits;
 }
 
 /** A key and its secret, which is shown this once: only its hash is stored. */
@@ -73,9 +81,23 @@ const scopeList = z
   .min(1, 'must name at least one scope')
   .transform((scopes) => [...new Set(scopes)]);
 
+/** Up to a million per minute: past that a limit protects nothing (and an int4 column holds it). */
+const MAX_PER_MINUTE = 1_000_000;
+const perMinute = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1 (null keeps the default)')
+  .max(MAX_PER_MINUTE, `must be at most ${MAX_PER_MINUTE}`)
+  .nullable()
+  .default(null);
+
+const RateLimitsInput = z.object({ requestsPerMinute: perMinute, destinationsPerMinute: perMinute });
+
 const CreateInput = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
   scopes: scopeList,
+  requestsPerMinute: perMinute,
+  destinationsPerMinute: perMinute,
 });
 
 const GraceInput = z
@@ -84,7 +106,19 @@ const GraceInput = z
   .min(0, 'must not be negative')
   .max(MAX_GRACE_SECONDS, `must be at most ${MAX_GRACE_SECONDS / 3600} hours`);
 
-const VIEW_COLUMNS = ['id', 'name', 'keyPrefix', 'scopes', 'createdAt', 'lastUsedAt', 'expiresAt', 'revokedAt', 'replacedBy'] as const;
+const VIEW_COLUMNS = [
+  'id',
+  'name',
+  'keyPrefix',
+  'scopes',
+  'createdAt',
+  'lastUsedAt',
+  'expiresAt',
+  'revokedAt',
+  'replacedBy',
+  'requestsPerMinute',
+  'destinationsPerMinute',
+] as const;
 
 type ViewRow = Pick<Selectable<ApiKeyTable>, (typeof VIEW_COLUMNS)[number]>;
 
@@ -99,15 +133,28 @@ function toView(row: ViewRow): ApiKeyView {
     expiresAt: row.expiresAt,
     revokedAt: row.revokedAt,
     replacedBy: row.replacedBy,
+    rateLimits: { requestsPerMinute: row.requestsPerMinute, destinationsPerMinute: row.destinationsPerMinute },
   };
 }
 
 /** Inserts a key; returns it with its secret. Used inside the caller's transaction. */
-export async function issueKey(db: Kysely<Database>, accountId: string, input: { name: string; scopes: readonly Scope[] }): Promise<IssuedApiKey> {
+export async function issueKey(
+  db: Kysely<Database>,
+  accountId: string,
+  input: { name: string; scopes: readonly Scope[]; rateLimits?: KeyRateLimits },
+): Promise<IssuedApiKey> {
   const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
   const row = await db
     .insertInto('apiKey')
-    .values({ accountId, keyHash: hashApiKey(secret), keyPrefix: secret.slice(0, VISIBLE_PREFIX_LENGTH), name: input.name, scopes: [...input.scopes] })
+    .values({
+      accountId,
+      keyHash: hashApiKey(secret),
+      keyPrefix: secret.slice(0, VISIBLE_PREFIX_LENGTH),
+      name: input.name,
+      scopes: [...input.scopes],
+      requestsPerMinute: input.rateLimits?.requestsPerMinute ?? null,
+      destinationsPerMinute: input.rateLimits?.destinationsPerMinute ?? null,
+    })
     .returning(VIEW_COLUMNS)
     .executeTakeFirstOrThrow();
   return { apiKey: toView(row), secret };
@@ -174,12 +221,30 @@ export class ApiKeyService {
       const row = await this.db
         .selectFrom('apiKey')
         .innerJoin('account', 'account.id', 'apiKey.accountId')
-        .select(['account.id as accountId', 'account.name as accountName', 'apiKey.id as keyId', 'apiKey.scopes', 'apiKey.expiresAt'])
+        .select([
+          'account.id as accountId',
+          'account.name as accountName',
+          'apiKey.id as keyId',
+          'apiKey.scopes',
+          'apiKey.expiresAt',
+          'apiKey.requestsPerMinute',
+          'apiKey.destinationsPerMinute',
+        ])
         .where('apiKey.keyHash', '=', hash)
         .where('apiKey.revokedAt', 'is', null)
         .executeTakeFirst();
       entry = {
-        caller: row ? { id: row.accountId, name: row.accountName, key: { id: row.keyId, scopes: scopesFromStorage(row.scopes) } } : null,
+        caller: row
+          ? {
+              id: row.accountId,
+              name: row.accountName,
+              key: {
+                id: row.keyId,
+                scopes: scopesFromStorage(row.scopes),
+                rateLimits: { requestsPerMinute: row.requestsPerMinute, destinationsPerMinute: row.destinationsPerMinute },
+              },
+            }
+          : null,
         expiresAt: row?.expiresAt ?? null,
         until: Date.now() + CACHE_MS,
       };
@@ -206,9 +271,39 @@ export class ApiKeyService {
     return rows.map(toView);
   }
 
-  async create(accountId: string, raw: { name: string; scopes: readonly string[] }): Promise<IssuedApiKey> {
+  async create(
+    accountId: string,
+    raw: { name: string; scopes: readonly string[]; requestsPerMinute?: number | null; destinationsPerMinute?: number | null },
+  ): Promise<IssuedApiKey> {
     const input = parseInput(CreateInput, raw, []);
-    return issueKey(this.db, accountId, input);
+    return issueKey(this.db, accountId, {
+      name: input.name,
+      scopes: input.scopes,
+      rateLimits: { requestsPerMinute: input.requestsPerMinute, destinationsPerMinute: input.destinationsPerMinute },
+    });
+  }
+
+  /**
+   * Sets a key's own rate limits (null: back to the configured default). Every instance's cache forgets
+   * the key, so its next request is counted against the new limits.
+   */
+  async setRateLimits(
+    accountId: string,
+    id: string,
+    raw: { requestsPerMinute?: number | null; destinationsPerMinute?: number | null },
+  ): Promise<ApiKeyView> {
+    const limits = parseInput(RateLimitsInput, raw, []);
+    if (!z.uuid().safeParse(id).success) throw new NotFoundError('ApiKey', id);
+    const updated = await this.db
+      .updateTable('apiKey')
+      .set({ requestsPerMinute: limits.requestsPerMinute, destinationsPerMinute: limits.destinationsPerMinute })
+      .where('id', '=', id)
+      .where('accountId', '=', accountId)
+      .returning(VIEW_COLUMNS)
+      .executeTakeFirst();
+    if (!updated) throw new NotFoundError('ApiKey', id);
+    this.announce(accountId, id, false);
+    return toView(updated);
   }
 
   /** Stops the key at once, here and on every instance. Revoking a revoked key changes nothing. */
@@ -251,7 +346,11 @@ export class ApiKeyService {
       if (!old) throw new NotFoundError('ApiKey', id);
       if (old.revokedAt) throw ValidationError.single(['id'], 'is revoked; create a new key instead');
       if (old.replacedBy) throw ValidationError.single(['id'], `was already rotated; rotate its replacement ${old.replacedBy}`);
-      const issued = await issueKey(trx, accountId, { name: old.name, scopes: scopesFromStorage(old.scopes) });
+      const issued = await issueKey(trx, accountId, {
+        name: old.name,
+        scopes: scopesFromStorage(old.scopes),
+        rateLimits: { requestsPerMinute: old.requestsPerMinute, destinationsPerMinute: old.destinationsPerMinute },
+      });
       const previous = await trx
         .updateTable('apiKey')
         .set({ expiresAt: endsAt, replacedBy: issued.apiKey.id })

@@ -49,6 +49,7 @@ const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Sco
     revokeApiKey: 'admin',
     rotateApiKey: 'admin',
     rotateWebhookSigningSecret: 'admin',
+    setApiKeyRateLimits: 'admin',
     sendMessage: 'send|console1',
     sendMessages: 'send',
     setViberWebhook: 'admin',

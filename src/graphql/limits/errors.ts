@@ -14,6 +14,9 @@ export const LIMIT_CODE = {
   costRate: 'COST_RATE_EXCEEDED',
   bodySize: 'PAYLOAD_TOO_LARGE',
   pageSize: 'BAD_USER_INPUT',
+  rate: 'RATE_LIMITED',
+  subscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  connections: 'TOO_MANY_CONNECTIONS',
 } as const;
 
 export type LimitCode = (typeof LIMIT_CODE)[keyof typeof LIMIT_CODE];
@@ -29,12 +32,15 @@ const HTTP_STATUS: Record<LimitCode, number> = {
   TOO_MANY_CONCURRENT: 429,
   COST_RATE_EXCEEDED: 429,
   PAYLOAD_TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  TOO_MANY_SUBSCRIPTIONS: 429,
+  TOO_MANY_CONNECTIONS: 429,
 };
 
 /** A request refused by a limit (a class of its own so it can be told from graphql-js' own errors). */
 export class LimitError extends GraphQLError {
-  constructor(code: LimitCode, message: string, details: Record<string, unknown> = {}) {
-    super(message, { extensions: { code, ...details, http: { status: HTTP_STATUS[code] } } });
+  constructor(code: LimitCode, message: string, details: Record<string, unknown> = {}, headers?: Record<string, string>) {
+    super(message, { extensions: { code, ...details, http: { status: HTTP_STATUS[code], ...(headers ? { headers } : {}) } } });
   }
 
   /** What goes on the wire (yoga strips `http`; a hand-written answer must too). */
@@ -52,3 +58,21 @@ export function pageSizeError(path: string[], max: number, found: unknown): Limi
     limit: max,
   });
 }
+
+/** A key over one of its per-minute limits: when to try again, in `retryAfterSeconds` and (over HTTP) `Retry-After`. */
+export function rateLimitedError(refusal: { kind: 'requests' | 'destinations'; limit: number; retryAfterSeconds: number }, found?: number): LimitError {
+  const what = refusal.kind === 'requests' ? 'requests' : 'destinations sent to';
+  const message =
+    found !== undefined && found > refusal.limit
+      ? `This send has ${found} destinations, more than this key may send to in a minute (${refusal.limit}): split it.`
+      : `This key has used its ${refusal.limit} ${what} per minute; retry in ${refusal.retryAfterSeconds} s.`;
+  return new LimitError(
+    LIMIT_CODE.rate,
+    message,
+    { limit: refusal.limit, per: 'minute', counts: refusal.kind, retryAfterSeconds: refusal.retryAfterSeconds, ...(found !== undefined ? { found } : {}) },
+    { 'retry-after': String(refusal.retryAfterSeconds) },
+  );
+}
+
+/** Why a WebSocket is closed when its key already has its maximum of open sockets. */
+export const TOO_MANY_CONNECTIONS_CLOSE = { code: 4429, reason: (limit: number) => `TOO_MANY_CONNECTIONS: this key already has ${limit} open WebSockets` } as const;

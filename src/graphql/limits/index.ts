@@ -1,7 +1,9 @@
 import type { Plugin } from '@envelop/core';
 import type { Config } from '../../config.js';
 import { documentLimitPlugins } from './document-limits.js';
+import type { KeyRates } from './key-rates.js';
 import { operationBudgetPlugin } from './operation-budget.js';
+import { sendRatePlugin } from './send-rate.js';
 
 export { LIMIT_CODE, LimitError } from './errors.js';
 export type { RequestIdentity } from './operation-budget.js';
@@ -19,6 +21,12 @@ export interface RequestLimits {
   maxConcurrentExpensivePerKey: number;
   costPerSecondPerKey: number;
   wsAuthTimeoutMs: number;
+  requestsPerMinute: number;
+  destinationsPerMinute: number;
+  wsMaxConnectionsPerKey: number;
+  wsMaxSubscriptionsPerKey: number;
+  wsSlotRenewMs: number;
+  keylessMaxBodyBytes: number;
 }
 
 export function requestLimitsFrom(config: Config): RequestLimits {
@@ -34,11 +42,17 @@ export function requestLimitsFrom(config: Config): RequestLimits {
     maxConcurrentExpensivePerKey: config.MAX_CONCURRENT_EXPENSIVE_PER_KEY,
     costPerSecondPerKey: config.QUERY_COST_PER_SECOND_PER_KEY,
     wsAuthTimeoutMs: config.WS_AUTH_TIMEOUT_MS,
+    requestsPerMinute: config.RATE_LIMIT_REQUESTS_PER_MINUTE,
+    destinationsPerMinute: config.RATE_LIMIT_DESTINATIONS_PER_MINUTE,
+    wsMaxConnectionsPerKey: config.WS_MAX_CONNECTIONS_PER_KEY,
+    wsMaxSubscriptionsPerKey: config.WS_MAX_SUBSCRIPTIONS_PER_KEY,
+    wsSlotRenewMs: config.WS_SLOT_RENEW_MS,
+    keylessMaxBodyBytes: config.KEYLESS_MAX_BODY_BYTES,
   };
 }
 
 /** The envelop plugins that enforce the document and operation limits, over HTTP and graphql-ws alike. */
-export function requestLimitPlugins(limits: RequestLimits): Plugin[] {
+export function requestLimitPlugins(limits: RequestLimits, rates: KeyRates): Plugin[] {
   return [
     ...documentLimitPlugins(limits),
     operationBudgetPlugin({
@@ -48,5 +62,7 @@ export function requestLimitPlugins(limits: RequestLimits): Plugin[] {
       maxConcurrentExpensivePerKey: limits.maxConcurrentExpensivePerKey,
       costPerSecondPerKey: limits.costPerSecondPerKey,
     }),
+    // Last: an operation refused for its cost or concurrency has sent nothing and uses no destinations.
+    sendRatePlugin(rates),
   ];
 }

@@ -1,0 +1,101 @@
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Logger } from '../../logger.js';
+import type { KeyRateLimits } from '../../messaging/api-keys.js';
+
+/** What one key may do per minute: requests (HTTP requests, WebSocket operations) and destinations sent to. */
+export type RateKind = 'requests' | 'destinations';
+
+export interface RateDefaults {
+  requestsPerMinute: number;
+  destinationsPerMinute: number;
+}
+
+/** A request or send over its key's limit: the limit that was hit and when to try again. */
+export interface RateRefusal {
+  kind: RateKind;
+  limit: number;
+  retryAfterSeconds: number;
+}
+
+const WINDOW_SECONDS = 60;
+
+/**
+ * Per-key rate limits, counted in fixed one-minute windows by rate-limiter-flexible: in Redis when a
+ * client is given (every instance counts against the same number), else in this process's memory (each
+ * instance counts on its own: N instances admit N times the limit).
+ *
+ * A key whose requests already passed the limit is refused from memory until its window ends (the
+ * library's in-memory block), so a flood costs one Redis round trip per window, not one per request.
+ * Should Redis fail, counting continues in memory (the library's insurance limiter) rather than
+ * refusing or admitting everything.
+ *
+ * A key with its own limit counts in a window of its own (the limit is part of the counter's name), so
+ * changing a key's limit starts it afresh.
+ */
+export class KeyRates {
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(
+    private readonly defaults: RateDefaults,
+    private readonly store: { redis: Redis; prefix: string } | null,
+  ) {}
+
+  /** The limit that applies to this key (its own, or the default). */
+  limitOf(kind: RateKind, own: KeyRateLimits | null | undefined): number {
+    const mine = kind === 'requests' ? own?.requestsPerMinute : own?.destinationsPerMinute;
+    return mine ?? (kind === 'requests' ? this.defaults.requestsPerMinute : this.defaults.destinationsPerMinute);
+  }
+
+  /**
+   * Counts `points` against the key; null when within its limit, else when it may try again. A refused
+   * send's destinations are given back (a send is refused whole, so nothing of it was sent); refused
+   * requests stay counted (a client that keeps hammering stays refused).
+   */
+  async consume(kind: RateKind, subject: string, own: KeyRateLimits | null | undefined, points = 1): Promise<RateRefusal | null> {
+    const limit = this.limitOf(kind, own);
+    if (points <= 0) return null;
+    const refusal = (res: RateLimiterRes): RateRefusal => ({ kind, limit, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) });
+    if (points > limit) return { kind, limit, retryAfterSeconds: WINDOW_SECONDS };
+    const limiter = this.limiter(kind, limit);
+    try {
+      await limiter.consume(subject, points);
+      return null;
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      if (kind === 'destinations') await limiter.reward(subject, points).catch(() => undefined);
+      return refusal(rejection);
+    }
+  }
+
+  private limiter(kind: RateKind, limit: number): RateLimiterAbstract {
+    const name = `${kind}:${limit}`;
+    let limiter = this.limiters.get(name);
+    if (limiter) return limiter;
+    const options = { points: limit, duration: WINDOW_SECONDS, keyPrefix: `rl:${name}` };
+    if (!this.store) {
+      limiter = new RateLimiterMemory(options);
+    } else {
+      limiter = new RateLimiterRedis({
+        ...options,
+        keyPrefix: `${this.store.prefix}:rl:${name}`,
+        storeClient: this.store.redis,
+        // Requests past the limit are refused from memory until the window ends: no Redis call each.
+        ...(kind === 'requests' ? { inMemoryBlockOnConsumed: limit + 1 } : {}),
+        insuranceLimiter: new RateLimiterMemory(options),
+      });
+    }
+    this.limiters.set(name, limiter);
+    return limiter;
+  }
+}
+
+/**
+ * The Redis connection the limits share (rate counters, WebSocket slots). Commands fail at once while
+ * Redis is away (no offline queue), so the limits fall back instead of making requests wait.
+ */
+export function limitsRedis(url: string, prefix: string, logger: Logger): Redis {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: `${prefix}:limits` });
+  redis.on('error', (err: Error) => logger.warn({ error: err.message }, 'limits (Redis) connection error'));
+  return redis;
+}
