@@ -25,6 +25,8 @@ import type { Logger } from './logger.js';
 import type { AuthenticatedAccount } from './messaging/api-keys.js';
 import { KeySockets } from './graphql/key-sockets.js';
 import { useScopeGuard } from './graphql/scope-guard.js';
+import { SharedSubscriptions, type SubscribeFn } from './graphql/shared-subscriptions.js';
+import { SubscriptionMetrics, useSubscriptionExecutionCount } from './observability/subscription-metrics.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
@@ -125,6 +127,9 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
   const connectionSlots = slotsOf('connections');
   const subscriptionSlots = slotsOf('subscriptions');
   const cors = corsPolicy(browser.corsOrigins);
+  const subscriptionMetrics = new SubscriptionMetrics(metrics.registry);
+  // Identical subscriptions of one account share one execution per event (src/graphql/shared-subscriptions.ts).
+  const sharedSubscriptions = new SharedSubscriptions({ metrics: subscriptionMetrics, logger });
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -163,6 +168,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
       // whatever parse it is given (a document nested too deep to parse is a syntax error, not a crash).
       useInputFieldErrors(),
       useAccessLogFacts(),
+      useSubscriptionExecutionCount(subscriptionMetrics),
       // GraphQL request, phase and error metrics on this app's registry; /metrics is served below.
       ...(metricsEnabled ? [usePrometheus({ registry: metrics.registry, endpoint: false })] : []),
       // Operation spans; variables, documents and results stay out (they carry message contents).
@@ -373,7 +379,11 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
           document,
           variableValues: payload.variables,
           contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
+          rootValue: {
+            execute,
+            subscribe: (args: Parameters<SubscribeFn>[0]) =>
+              sharedSubscriptions.subscribe(args, { socket: ctx.extra.socket, subscriptionId: id, accountId: account.id, scopes: account.key.scopes }, subscribe as SubscribeFn),
+          },
         };
       },
     },
