@@ -10,6 +10,7 @@ import type { GraphQLContext } from './graphql/context.js';
 import { databaseCheck, readiness } from './health/readiness.js';
 import { useInputFieldErrors } from './graphql/input-errors.js';
 import { requestLimitPlugins, type RequestIdentity, type RequestLimits } from './graphql/limits/index.js';
+import { isConsolePath, serveConsole } from './http/console-page.js';
 import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
 import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import { schema } from './graphql/schema.js';
@@ -163,6 +164,13 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     if (isWebhookPath(path ?? '')) {
       handleWebhook(req, res, services, logger).catch((err: unknown) => {
         logger.error({ err }, 'webhook handler failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (isConsolePath(path ?? '')) {
+      serveConsole(req, res, path ?? '').catch((err: unknown) => {
+        logger.error({ err }, 'console page failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
       return;
