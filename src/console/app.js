@@ -4,6 +4,7 @@
 import { ApiError, graphql, websocketUrl } from './api.js';
 import { LiveFeeds } from './live.js';
 import * as doc from './documents.js';
+import { replyStatus } from './reply-status.js';
 
 const KEY_STORAGE = 'omnigate.console.apiKey';
 const TIMELINE_PAGE = 100;
@@ -45,25 +46,6 @@ function inboundText(content) {
 
 function itemText(item) {
   return item.__typename === 'InboundMessage' ? inboundText(item.content) : doc.outboundText(item);
-}
-
-/**
- * What an agent needs to know about a reply: sent, delivered, seen or failed, and whether it only got
- * through because the flow failed over to SMS.
- */
-export function replyStatus(message) {
-  const group = message.status?.groupName;
-  const attempts = [...(message.attempts ?? [])].sort((a, b) => a.step - b.step);
-  const first = attempts[0];
-  const last = attempts[attempts.length - 1];
-  const failedOver = Boolean(first && last && first !== last && first.channel === 'VIBER' && last.channel === 'SMS');
-  let status;
-  if (group === 'DELIVERED') status = message.seenAt ? 'seen' : 'delivered';
-  else if (group === 'REJECTED' || group === 'UNDELIVERABLE' || group === 'EXPIRED') status = 'failed';
-  else if (message.sentAt || group === 'PENDING') status = 'sent';
-  else status = 'queued';
-  const label = { queued: 'Queued', sent: 'Sent', delivered: 'Delivered', seen: 'Seen', failed: 'Failed' }[status];
-  return { status, label, failedOver, detail: message.status?.name ?? '' };
 }
 
 // ── Formatting ───────────────────────────────────────────────────────────────────────────────────────

@@ -39,6 +39,7 @@ const ASSETS: ReadonlyMap<string, Asset> = new Map<string, Asset>([
   [`${CONSOLE_PATH}/app.js`, { file: join(CONSOLE_DIR, 'app.js'), type: TYPES.js }],
   [`${CONSOLE_PATH}/api.js`, { file: join(CONSOLE_DIR, 'api.js'), type: TYPES.js }],
   [`${CONSOLE_PATH}/live.js`, { file: join(CONSOLE_DIR, 'live.js'), type: TYPES.js }],
+  [`${CONSOLE_PATH}/reply-status.js`, { file: join(CONSOLE_DIR, 'reply-status.js'), type: TYPES.js }],
   [`${CONSOLE_PATH}/documents.js`, { file: join(CONSOLE_DIR, 'documents.js'), type: TYPES.js }],
   [`${CONSOLE_PATH}/vendor/graphql-ws.js`, { file: graphqlWsBrowserBuild(), type: TYPES.js }],
 ]);

@@ -64,6 +64,7 @@ describe('support console in a headless browser, offline', () => {
       '/console/console.css',
       '/console/documents.js',
       '/console/live.js',
+      '/console/reply-status.js',
       '/console/vendor/graphql-ws.js',
     ]);
     await shot(page, 'sign-in');
