@@ -78,6 +78,8 @@ const ConfigSchema = z.object({
   RETENTION_MESSAGES_DAYS: z.coerce.number().int().min(0).default(90),
   /** Inbound messages are deleted this many days after they were received; 0 keeps them. */
   RETENTION_INBOUND_DAYS: z.coerce.number().int().min(0).default(90),
+  /** Entries of the event log (what `after` cursors resume from) are deleted this many days after they were written; 0 keeps them. */
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).default(7),
   /** How long an idempotency key holds: a repeat within it replays the first result; older keys are deleted. */
   IDEMPOTENCY_KEY_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   /** How often the retention job runs, and how many rows one of its statements deletes at most. */

@@ -19,6 +19,7 @@ import type { AuthenticatedAccount } from './messaging/api-keys.js';
 import { KeySockets } from './graphql/key-sockets.js';
 import { useScopeGuard } from './graphql/scope-guard.js';
 import { NotFoundError, ValidationError } from './messaging/errors.js';
+import { BadCursorError, CursorExpiredError } from './events/errors.js';
 import type { Services } from './services.js';
 import { handleWebhook, isWebhookPath } from './webhooks/handler.js';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
@@ -94,6 +95,12 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
         if (original instanceof ValidationError) {
           return new GraphQLError(original.message, {
             extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors },
+          });
+        }
+        if (original instanceof BadCursorError || original instanceof CursorExpiredError) {
+          const code = original instanceof BadCursorError ? 'BAD_CURSOR' : 'CURSOR_EXPIRED';
+          return new GraphQLError(original.message, {
+            extensions: { code, argument: original.argument, fieldErrors: [{ path: [original.argument], message: original.message }] },
           });
         }
         if (original instanceof NotFoundError) {

@@ -7,6 +7,7 @@ import { scaledClock, systemClock, type Clock } from './domain/clock.js';
 import { AccountService } from './messaging/accounts.js';
 import { ApiKeyService, endApiKeyTask } from './messaging/api-keys.js';
 import { BulkService } from './messaging/bulks.js';
+import { EventService } from './messaging/events.js';
 import { InboundService } from './messaging/inbound.js';
 import { ConnectionService } from './messaging/connections.js';
 import { StatusPoller, pollTask } from './messaging/polling.js';
@@ -40,6 +41,7 @@ export interface Services {
   bulks: BulkService;
   reports: ReportService;
   inbound: InboundService;
+  events: EventService;
   reportPush: ReportPush;
   clock: Clock;
   outcomes: OutcomeWriter;
@@ -113,6 +115,7 @@ export function createServices(
   const retention = new RetentionService(db, clock, logger, observability.metrics, {
     messagesDays: config.RETENTION_MESSAGES_DAYS,
     inboundDays: config.RETENTION_INBOUND_DAYS,
+    eventDays: config.EVENT_RETENTION_DAYS,
     idempotencyKeyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
     batchSize: config.RETENTION_BATCH_SIZE,
     intervalMs: config.RETENTION_INTERVAL_MS,
@@ -128,6 +131,7 @@ export function createServices(
     bulks: new BulkService(db, outcomes, bus, clock),
     reports: new ReportService(db, bus),
     inbound: new InboundService(db, bus),
+    events: new EventService(db),
     reportPush,
     clock,
     outcomes,

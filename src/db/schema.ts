@@ -24,6 +24,8 @@ export interface Database {
   providerConnection: ProviderConnectionTable;
   viberSubscriber: ViberSubscriberTable;
   workerLease: WorkerLeaseTable;
+  event: EventTable;
+  eventHead: EventHeadTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -180,6 +182,29 @@ export interface StatusEventTable {
   error: Json<MessageError | null>;
   source: string;
   occurredAt: CreatedAt;
+}
+
+/** What an event records (src/events/log.ts). */
+export type EventKind = 'status' | 'seen' | 'inbound' | 'conversation';
+
+/** One entry of an account's event log; `position` orders the account's events. bigint positions arrive as strings. */
+export interface EventTable {
+  accountId: string;
+  position: ColumnType<string, string | number, never>;
+  kind: EventKind;
+  occurredAt: Date;
+  recordedAt: CreatedAt;
+  messageRef: string | null;
+  attemptRef: string | null;
+  inboundRef: string | null;
+  conversationId: string | null;
+  data: Json<unknown>;
+}
+
+export interface EventHeadTable {
+  accountId: string;
+  lastPosition: ColumnType<string, string | number, string | number>;
+  firstPosition: ColumnType<string, string | number | undefined, string | number>;
 }
 
 export type AccountRow = Selectable<AccountTable>;

@@ -97,6 +97,7 @@ export async function createPostgresEventTarget(connectionString: string, logger
       return true;
     },
     problem: () => listener.problem(),
+    onReconnect: (callback: () => void) => listener.onReconnect(callback),
     close: async () => {
       // A short-lived publisher (the CLI revoking a key) must not end the pool under its last notification.
       await flush();

@@ -23,6 +23,7 @@ export class PostgresListener {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private failures = 0;
   private closed = false;
+  private readonly reconnected = new Set<() => void>();
 
   constructor(
     private readonly connectionString: string,
@@ -49,6 +50,12 @@ export class PostgresListener {
   unlisten(channel: string): void {
     this.channels.delete(channel);
     this.send(`unlisten ${channel}`);
+  }
+
+  /** Calls `callback` after each reconnection (notifications sent while down are lost). */
+  onReconnect(callback: () => void): () => void {
+    this.reconnected.add(callback);
+    return () => this.reconnected.delete(callback);
   }
 
   /** Why notifications cannot arrive right now, or null while they can. */
@@ -104,12 +111,14 @@ export class PostgresListener {
       throw err;
     }
     if (lost) return;
+    const wasDown = this.downSince !== null;
     if (this.downSince) {
       this.logger.info({ downMs: Date.now() - this.downSince.getTime(), channels: this.channels.size }, 'event listener reconnected');
     }
     this.downSince = null;
     this.lastError = null;
     this.failures = 0;
+    if (wasDown) for (const callback of [...this.reconnected]) callback();
   }
 
   private scheduleReconnect(reason: string): void {

@@ -22,6 +22,7 @@ export async function createRedisEventTransport(redisUrl: string, logger: Logger
   let downSince: Date | null = null;
   let lastError: string | null = null;
   let closing = false;
+  const reconnected = new Set<() => void>();
   subscribeClient.on('error', (err: Error) => {
     lastError = err.message;
     logger.warn({ error: err.message }, 'event subscriber (Redis) connection error');
@@ -32,9 +33,12 @@ export async function createRedisEventTransport(redisUrl: string, logger: Logger
     downSince ??= new Date();
   });
   subscribeClient.on('ready', () => {
+    const wasDown = downSince !== null;
     if (downSince) logger.info({ downMs: Date.now() - downSince.getTime() }, 'event subscriber (Redis) reconnected');
     downSince = null;
     lastError = null;
+    // ioredis re-subscribes its channels as part of getting ready, so readers may look for what they missed now.
+    if (wasDown) for (const callback of [...reconnected]) callback();
   });
   await Promise.all([publishClient, subscribeClient].map((c) => new Promise((r) => c.once('ready', r))));
 
@@ -53,6 +57,10 @@ export async function createRedisEventTransport(redisUrl: string, logger: Logger
   const target = createRedisEventTarget({ publishClient: guardedPublisher, subscribeClient: guardedSubscriber }) as TypedEventTarget<CustomEvent>;
 
   return Object.assign(target, {
+    onReconnect: (callback: () => void) => {
+      reconnected.add(callback);
+      return () => void reconnected.delete(callback);
+    },
     problem: () => {
       if (subscribeClient.status === 'ready') return null;
       const since = downSince ? ` since ${downSince.toISOString()}` : '';

@@ -1,6 +1,8 @@
 import type { InboundContent } from '../domain/content.js';
 import type { InboundMessageRow } from '../db/schema.js';
+import { dataloaderGetter } from '@pothos/plugin-dataloader';
 import { builder } from './builder.js';
+import type { GraphQLContext } from './context.js';
 import { toConnection } from './connection.js';
 import { ChannelEnum, ProviderTypeEnum } from './status.js';
 
@@ -22,8 +24,16 @@ const InboundContentType = builder.objectRef<InboundContent>('InboundContent').i
   }),
 });
 
-export const InboundMessageType = builder.objectRef<InboundMessageRow>('InboundMessage').implement({
+/** An inbound message; one delivered by a subscription or the event log carries its event's cursor. */
+export type ShownInbound = InboundMessageRow & { eventCursor?: string };
+
+export const InboundMessageType = builder.objectRef<ShownInbound>('InboundMessage').implement({
   fields: (t) => ({
+    cursor: t.string({
+      nullable: true,
+      description: "Cursor of the event that recorded its arrival in the account's event log (null once that event is past retention).",
+      resolve: async (m, _args, ctx) => m.eventCursor ?? (await inboundCursors(ctx).load(m)),
+    }),
     id: t.exposeString('providerMessageId', { description: "The provider's id of the message." }),
     provider: t.expose('provider', { type: ProviderTypeEnum }),
     channel: t.expose('channel', { type: ChannelEnum }),
@@ -64,8 +74,24 @@ builder.queryFields((t) => ({
 builder.subscriptionFields((t) => ({
   inboundMessageReceived: t.field({
     type: InboundMessageType,
-    args: { filter: t.arg({ type: InboundEventFilterInput }) },
-    subscribe: (_root, { filter }, ctx) => ctx.services.inbound.received(ctx.account.id, filter),
-    resolve: (inbound) => inbound,
+    description: 'Inbound messages as they arrive, each with its cursor.',
+    args: {
+      filter: t.arg({ type: InboundEventFilterInput }),
+      after: t.arg.string({
+        description:
+          'Resume: first every stored arrival after this cursor (matching the filter), in order, then live, with no gap and no repeat. ' +
+          'A malformed or foreign cursor is an error with code BAD_CURSOR; one older than EVENT_RETENTION_DAYS, CURSOR_EXPIRED.',
+      }),
+    },
+    subscribe: (_root, { filter, after }, ctx) => ctx.services.inbound.received(ctx.account.id, filter, after),
+    resolve: (event) => ({ ...event.value, eventCursor: event.cursor }),
   }),
 }));
+
+/** One query per tick for the cursors of listed inbound messages. */
+const inboundCursors = dataloaderGetter<ShownInbound, string | null, ShownInbound>(
+  { cache: false },
+  (rows, ctx) => (ctx as GraphQLContext).services.events.inboundCursors(rows),
+  undefined,
+  false,
+);

@@ -4,6 +4,7 @@ import { dataloaderGetter } from '@pothos/plugin-dataloader';
 import { attemptPrice, messagePrice, type Price } from '../domain/price.js';
 import type { GraphQLContext } from './context.js';
 import { builder } from './builder.js';
+import { EventInterface } from './event-interface.js';
 import { toConnection } from './connection.js';
 import { ChannelEnum, MessageErrorType, MessageStatusType, ProviderTypeEnum, StatusGroupEnum, ValidityPeriodType } from './status.js';
 
@@ -184,12 +185,30 @@ builder.queryFields((t) => ({
   }),
 }));
 
-const MessageStatusEventType = builder.objectRef<MessageStatusPayload>('MessageStatusEvent').implement({
-  description: 'A status change of one message (or of one of its attempts, on failover).',
+/** A status event as shown: what the subscription or the log carried, with its cursor. */
+export type ShownStatusEvent = MessageStatusPayload & { cursor: string };
+
+export const MessageStatusEventType = builder.objectRef<ShownStatusEvent>('MessageStatusEvent').implement({
+  description: 'A status change of one message (or of one of its attempts, on failover), or a seen report.',
+  interfaces: [EventInterface],
+  isTypeOf: (e) => typeof e === 'object' && e !== null && 'message' in e && 'cursor' in e,
   fields: (t) => ({
-    message: t.field({ type: MessageType, resolve: (e) => e.message }),
-    attempt: t.field({ type: AttemptType, nullable: true, resolve: (e) => e.attempt }),
-    occurredAt: t.expose('occurredAt', { type: 'DateTime' }),
+    cursor: t.exposeString('cursor', {
+      description: 'Opaque position of this event in the account\'s event log: pass it as `after` to resume right after it.',
+    }),
+    message: t.field({
+      type: MessageType,
+      description: 'The message as this event left it (status, error, channel); its other fields as they are now.',
+      resolve: (e) => e.message,
+    }),
+    attempt: t.field({
+      type: AttemptType,
+      nullable: true,
+      description: 'The attempt whose status changed, as this event left it (on failover: the one that failed).',
+      resolve: (e) => e.attempt,
+    }),
+    seen: t.boolean({ description: 'A seen report (the user opened the message), not a status change.', resolve: (e) => e.seen === true }),
+    occurredAt: t.expose('occurredAt', { type: 'DateTime', description: 'When it happened (for a seen report: when the provider says it was seen).' }),
   }),
 });
 
@@ -200,9 +219,16 @@ const MessageEventFilterInput = builder.inputType('MessageEventFilter', {
 builder.subscriptionFields((t) => ({
   messageStatusChanged: t.field({
     type: MessageStatusEventType,
-    args: { filter: t.arg({ type: MessageEventFilterInput }) },
-    subscribe: (_root, { filter }, ctx) => ctx.services.reports.statusChanges(ctx.account.id, filter),
-    resolve: (event) => event,
+    description: 'Every status change and seen report of the account\'s messages, as it happens, with its cursor.',
+    args: {
+      filter: t.arg({ type: MessageEventFilterInput }),
+      after: t.arg.string({
+        description:
+          'Resume: first every stored event after this cursor (matching the filter), in order, then live, with no gap and no repeat. ' +
+          'A malformed or foreign cursor is an error with code BAD_CURSOR; one older than EVENT_RETENTION_DAYS, CURSOR_EXPIRED.',
+      }),
+    },
+    subscribe: (_root, { filter, after }, ctx) => ctx.services.reports.statusChanges(ctx.account.id, filter, after),
+    resolve: (event) => ({ ...event.value, cursor: event.cursor }),
   }),
 }));
-

@@ -11,6 +11,7 @@ import './account.js';
 import './api-key.js';
 import './provider-connection.js';
 import './inbound.js';
+import './events.js';
 import './sms.js';
 
 builder.queryType({});

@@ -34,6 +34,7 @@ export const ROOT_FIELD_SCOPES = {
     account: need('admin'),
     apiKeys: need('admin'),
     bulk: need('read'),
+    events: need('read'),
     inboundMessages: need('read'),
     message: need('read'),
     messages: need('read'),

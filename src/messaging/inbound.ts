@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
-import { filter as keep, map, pipe } from 'graphql-yoga';
 import type { Database, InboundMessageRow, ViberSubscriberRow } from '../db/schema.js';
-import type { EventBus, InboundPayload } from '../events/bus.js';
+import type { EventBus } from '../events/bus.js';
+import { openResumableStream, type Resumed } from '../events/resumable.js';
 import type { ProviderReport } from '../providers/types.js';
 import { findAttemptId, type ReportOrigin } from './attempt-lookup.js';
 import { isUuid } from './connections.js';
@@ -33,13 +33,19 @@ export class InboundService {
     private readonly bus: EventBus,
   ) {}
 
-  /** Inbound messages as they arrive, narrowed by channel and sender. */
-  received(accountId: string, filter: { channel?: string | null; from?: string | null } | null | undefined): AsyncIterable<InboundMessageRow> {
-    return pipe(
-      this.bus.inbound(accountId),
-      keep((e: InboundPayload) => this.matches(e.inbound, filter ?? {})),
-      map((e: InboundPayload) => e.inbound),
-    );
+  /** Inbound messages as they arrive, narrowed by channel and sender, each with its cursor; resumable with `after`. */
+  received(
+    accountId: string,
+    filter: { channel?: string | null; from?: string | null } | null | undefined,
+    after?: string | null,
+  ): Promise<AsyncIterableIterator<Resumed<InboundMessageRow>>> {
+    return openResumableStream({ db: this.db, bus: this.bus }, {
+      accountId,
+      after,
+      kinds: ['inbound'],
+      topic: 'inbound',
+      select: (e) => (e.kind === 'inbound' && this.matches(e.inbound, filter ?? {}) ? e.inbound : null),
+    });
   }
 
   async list(accountId: string, rawFilter: InboundFilter, args: PageArgs): Promise<Page<InboundMessageRow>> {

@@ -6,6 +6,7 @@ import { STATUS, isFinal, type MessageError, type MessageStatus } from '../domai
 import type { Price } from '../domain/price.js';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
+import { appendAccountEvents, type EventDraft } from '../events/log.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { lockInOrder, type Locked } from './locks.js';
 import type { ReportPush } from './report-push.js';
@@ -41,7 +42,7 @@ export interface StatusChange {
  * Writes attempt outcomes. Every status an attempt reaches comes through here, whatever learned it, so
  * the rules hold in one place: final statuses never change, every change is stored as a status event,
  * the failover rule (src/domain/failover.ts) decides what the message does next, and subscribers hear of
- * each change only after it is committed.
+ * each change only after it is committed, with its position in the account's event log (src/events/log.ts).
  */
 export class OutcomeWriter {
   constructor(
@@ -55,11 +56,14 @@ export class OutcomeWriter {
   /** Applies outcomes to attempts in one transaction, then publishes what changed. */
   async apply(items: OutcomeItem[]): Promise<void> {
     if (items.length === 0) return;
-    const changes = await this.db.transaction().execute(async (trx) => {
+    const { changes, events } = await this.db.transaction().execute(async (trx) => {
       const locked = await lockInOrder(trx, items.map((i) => i.attemptRef));
-      return this.record(trx, locked, items);
+      const changes = await this.record(trx, locked, items);
+      // Last statement of the transaction: the event log's ordering guarantee depends on it (src/events/log.ts).
+      const events = await appendAccountEvents(trx, changes.map(statusEventOf));
+      return { changes, events };
     });
-    for (const c of changes) this.bus.publishMessageStatus(c.accountId, c.payload);
+    this.bus.publishEvents(events);
     countFinished(this.observability.metrics, changes);
   }
 
@@ -187,6 +191,11 @@ export class OutcomeWriter {
       .executeTakeFirstOrThrow();
     return { message, attempt: updated, occurredAt: seenAt };
   }
+}
+
+/** The event-log entry of a status change. */
+export function statusEventOf(change: StatusChange): { accountId: string; draft: EventDraft } {
+  return { accountId: change.accountId, draft: { kind: 'status', ...change.payload } };
 }
 
 function applyToAttempt(current: AttemptRow, outcome: AttemptOutcome, now: Date): AttemptRow {

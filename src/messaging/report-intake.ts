@@ -3,6 +3,7 @@ import type { AttemptRef } from '../domain/ids.js';
 import type { Database, InboundMessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { appendAccountEvents, type AccountEvent, type EventDraft } from '../events/log.js';
 import { countFinished, detachedObservability, type Observability } from '../observability/index.js';
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
@@ -25,8 +26,14 @@ const REPORT_BATCH = 200;
 const MAX_FLUSHES = 2;
 
 type Published =
-  | { kind: 'status'; accountId: string; payload: MessageStatusPayload; final?: boolean }
+  | { kind: 'status' | 'seen'; accountId: string; payload: MessageStatusPayload; final?: boolean }
   | { kind: 'inbound'; accountId: string; inbound: InboundMessageRow };
+
+function eventOf(p: Published): { accountId: string; draft: EventDraft } {
+  return p.kind === 'inbound'
+    ? { accountId: p.accountId, draft: { kind: 'inbound', inbound: p.inbound, occurredAt: p.inbound.receivedAt } }
+    : { accountId: p.accountId, draft: { kind: p.kind, ...p.payload } };
+}
 
 interface Pending {
   reports: ProviderReport[];
@@ -96,6 +103,7 @@ export class ReportIntake {
   private async applyReportGroups(groups: Array<{ reports: ProviderReport[]; origin: ReportOrigin }>): Promise<Array<Error | null>> {
     const results: Array<Error | null> = groups.map(() => null);
     const published: Published[] = [];
+    let events: AccountEvent[] = [];
     const spans = new CallbackSpans(this.observability.tracing);
     try {
       await this.db.transaction().execute(async (trx) => {
@@ -128,6 +136,8 @@ export class ReportIntake {
         for (const [g, group] of groups.entries()) {
           if (!results[g]) await this.applyOthers(trx, group.reports, group.origin, targets[g]!, locked, published);
         }
+        // Last statement of the transaction: the event log's ordering guarantee depends on it (src/events/log.ts).
+        events = await appendAccountEvents(trx, published.map(eventOf));
       });
     } catch (err) {
       spans.close(err);
@@ -135,10 +145,7 @@ export class ReportIntake {
       return Promise.all(groups.map(async (g) => (await this.applyReportGroups([g]))[0]!));
     }
     spans.close(null);
-    for (const p of published) {
-      if (p.kind === 'status') this.bus.publishMessageStatus(p.accountId, p.payload);
-      else this.bus.publishInbound(p.accountId, { inbound: p.inbound });
-    }
+    this.bus.publishEvents(events);
     countFinished(this.observability.metrics, published.flatMap((p) => (p.kind === 'status' ? [p] : [])));
     return results;
   }
@@ -161,7 +168,7 @@ export class ReportIntake {
           const attempt = targets[i] ? locked.attempts.get(targets[i]) : undefined;
           if (!attempt) throw new UnknownAttemptError(report.match);
           const change = await this.outcomes.recordSeen(trx, attempt, report.seenAt);
-          if (change) published.push({ kind: 'status', accountId: attempt.accountId, payload: change });
+          if (change) published.push({ kind: 'seen', accountId: attempt.accountId, payload: change });
           break;
         }
         case 'inbound': {

@@ -3,9 +3,10 @@ import { z } from 'zod';
 import { CHANNELS } from '../domain/channel.js';
 import { normalisePhoneNumber } from '../domain/phone-number.js';
 import { STATUS_GROUPS } from '../domain/status.js';
-import { filter as keep, pipe } from 'graphql-yoga';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
+import { openResumableStream, type Resumed } from '../events/resumable.js';
+import { messageEventMatches } from './events.js';
 import { parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 
@@ -40,17 +41,26 @@ export class ReportService {
     private readonly bus: EventBus,
   ) {}
 
-  /** Live status changes of the account's messages, narrowed to a bulk, a message or a destination. */
-  statusChanges(accountId: string, filter: { bulkId?: string | null; messageId?: string | null; to?: string | null } | null | undefined): AsyncIterable<MessageStatusPayload> {
-    const to = filter?.to ? `+${filter.to.replace(/^\+/, '')}` : null;
-    return pipe(
-      this.bus.messageStatus(accountId),
-      keep((e: MessageStatusPayload) =>
-        (!filter?.bulkId || e.message.bulkId === filter.bulkId) &&
-        (!filter?.messageId || e.message.messageId === filter.messageId) &&
-        (!to || e.message.toNumber === to || e.message.toViberUserId === filter?.to),
-      ),
-    );
+  /**
+   * Status changes (and seen reports) of the account's messages as they happen, narrowed to a bulk, a
+   * message or a destination, each with its cursor; with `after`, first every stored one after that cursor
+   * (src/events/resumable.ts: no gap, no repeat at the seam).
+   */
+  statusChanges(
+    accountId: string,
+    filter: { bulkId?: string | null; messageId?: string | null; to?: string | null } | null | undefined,
+    after?: string | null,
+  ): Promise<AsyncIterableIterator<Resumed<MessageStatusPayload>>> {
+    return openResumableStream({ db: this.db, bus: this.bus }, {
+      accountId,
+      after,
+      kinds: ['status', 'seen'],
+      topic: 'message-status',
+      select: (e) =>
+        (e.kind === 'status' || e.kind === 'seen') && messageEventMatches(e.message, filter)
+          ? { message: e.message, attempt: e.attempt, occurredAt: e.occurredAt, seen: e.kind === 'seen' }
+          : null,
+    });
   }
 
   async message(accountId: string, messageId: string): Promise<MessageRow | null> {

@@ -10,6 +10,8 @@ export interface RetentionOptions {
   messagesDays: number;
   /** Inbound messages received longer ago than this are deleted; 0 keeps them. */
   inboundDays: number;
+  /** Event-log entries written longer ago than this are deleted; 0 keeps them. */
+  eventDays: number;
   /** Idempotency keys older than this no longer hold and are deleted. */
   idempotencyKeyTtlHours: number;
   /** Rows per statement. */
@@ -26,6 +28,7 @@ const RETENTION_JOB_KEY = 'omnigate:retention';
 export interface RetentionReport {
   messages: number;
   inbound: number;
+  events: number;
   idempotencyKeys: number;
   bulks: number;
   /** Statements run per kind (each deleting at most batchSize rows). */
@@ -52,7 +55,7 @@ export class RetentionService {
 
   async run(): Promise<RetentionReport> {
     const now = this.clock.now().getTime();
-    const report: RetentionReport = { messages: 0, inbound: 0, idempotencyKeys: 0, bulks: 0, batches: {} };
+    const report: RetentionReport = { messages: 0, inbound: 0, events: 0, idempotencyKeys: 0, bulks: 0, batches: {} };
     if (this.options.messagesDays > 0) {
       const cutoff = new Date(now - this.options.messagesDays * DAY_MS);
       report.messages = await this.inBatches(report, 'messages', () => this.deleteMessages(cutoff));
@@ -62,9 +65,13 @@ export class RetentionService {
       const cutoff = new Date(now - this.options.inboundDays * DAY_MS);
       report.inbound = await this.inBatches(report, 'inbound', () => this.deleteInbound(cutoff));
     }
+    if (this.options.eventDays > 0) {
+      const cutoff = new Date(now - this.options.eventDays * DAY_MS);
+      report.events = await this.inBatches(report, 'events', () => this.deleteEvents(cutoff));
+    }
     const keyCutoff = new Date(now - this.options.idempotencyKeyTtlHours * 3600 * 1000);
     report.idempotencyKeys = await this.inBatches(report, 'idempotency_keys', () => this.deleteIdempotencyKeys(keyCutoff));
-    if (report.messages + report.inbound + report.idempotencyKeys + report.bulks > 0) this.logger.info(report, 'retention deleted old rows');
+    if (report.messages + report.inbound + report.events + report.idempotencyKeys + report.bulks > 0) this.logger.info(report, 'retention deleted old rows');
     return report;
   }
 
@@ -127,6 +134,26 @@ export class RetentionService {
         select id from inbound_message where received_at < ${cutoff} order by id limit ${this.options.batchSize} for update skip locked
       ), deleted as (
         delete from inbound_message where id in (select id from doomed) returning 1
+      )
+      select count(*) as n from deleted`.execute(this.db);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Event-log entries written before the cutoff. Each batch raises its accounts' first_position past the
+   * highest position it deleted, in the same statement: a reader sees both or neither, so a cursor below
+   * that mark is known to be expired (CURSOR_EXPIRED) and never silently resumes over a hole.
+   */
+  private async deleteEvents(cutoff: Date): Promise<number> {
+    const { rows } = await sql<{ n: string }>`
+      with doomed as (
+        select account_id, position from event where recorded_at < ${cutoff} limit ${this.options.batchSize} for update skip locked
+      ), deleted as (
+        delete from event e using doomed d where e.account_id = d.account_id and e.position = d.position returning e.account_id, e.position
+      ), marks as (
+        update event_head h set first_position = greatest(h.first_position, m.top + 1)
+        from (select account_id, max(position) as top from deleted group by account_id) m
+        where h.account_id = m.account_id
       )
       select count(*) as n from deleted`.execute(this.db);
     return Number(rows[0]?.n ?? 0);

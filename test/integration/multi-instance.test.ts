@@ -80,7 +80,7 @@ describe.each(TRANSPORTS)('two instances on one database, events over $name', ({
 
     const prefix = new URL(a.databaseUrl).pathname.slice(1);
     const account = await a.database.db.selectFrom('account').select('id').executeTakeFirstOrThrow();
-    probe = redis ? await listenRedis(redisUrl!, prefix) : await listenPostgres(a.databaseUrl, `message-status:${prefix}:${account.id}`);
+    probe = redis ? await listenRedis(redisUrl!, prefix) : await listenPostgres(a.databaseUrl, `events:${prefix}:${account.id}`);
 
     client = wsClient(b.graphqlUrl, { authorization: `App ${a.apiKey}` });
     const connected = new Promise<void>((resolve) => client!.on('connected', () => resolve()));

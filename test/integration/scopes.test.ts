@@ -26,6 +26,7 @@ const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Sco
     account: 'admin',
     apiKeys: 'admin',
     bulk: 'read',
+    events: 'read',
     inboundMessages: 'read',
     message: 'read',
     messages: 'read',

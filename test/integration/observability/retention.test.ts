@@ -60,6 +60,7 @@ describe('data retention', () => {
     new RetentionService(app.database.db, app.services.clock, pino({ level: 'silent' }), new Metrics(), {
       messagesDays: 90,
       inboundDays: 90,
+      eventDays: 0,
       idempotencyKeyTtlHours: 24,
       batchSize: 3,
       intervalMs: 3600_000,
