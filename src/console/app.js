@@ -294,11 +294,12 @@ async function reply(event) {
   }
 }
 
-function startLive() {
+function startLive(from) {
   state.live?.stop();
   state.live = new LiveFeeds({
     url: websocketUrl(),
     apiKey: state.apiKey,
+    from,
     feeds: [
       {
         name: 'conversations',
@@ -358,8 +359,10 @@ function showSignIn(message = '') {
 
 async function enterConsole(apiKey) {
   state.apiKey = apiKey;
-  // Subscribe first, then load: a change in between arrives as an event instead of being missed.
-  startLive();
+  // The log's position first, then the data: whatever changes in between is replayed by the feeds (which
+  // start after that position), so nothing is missed; what the data already shows is applied again, once.
+  const head = await api(doc.LOG_HEAD);
+  startLive(head.events.pageInfo.endCursor ?? null);
   await loadConversations();
   $('sign-in-view').hidden = true;
   $('console-view').hidden = false;

@@ -23,6 +23,9 @@ const CONVERSATION = `
 
 export const WHO_AM_I = `query ConsoleSignIn { conversations(first: 1) { edges { node { id } } } }`;
 
+/** Where the account's event log ends now: the live feeds start there (one log, one position for all). */
+export const LOG_HEAD = `query ConsoleLogHead { events(last: 1) { pageInfo { endCursor } } }`;
+
 export const CONVERSATIONS = `query ConsoleConversations($first: Int) {
   conversations(first: $first) { edges { node { ${CONVERSATION} } } }
 }`;

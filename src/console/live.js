@@ -35,6 +35,8 @@ export class LiveFeeds {
    * @param {string} options.url
    * @param {string} options.apiKey
    * @param {Feed[]} options.feeds
+   * @param {string | null} [options.from]  the log's position the page's data was read at: every feed
+   *   starts after it, so nothing that happens while the page loads is lost (null: live from now)
    * @param {(state: 'connecting' | 'live' | 'reconnecting', detail?: string) => void} options.onState
    * @param {() => void} options.onUnauthorized  the key was refused (revoked, expired)
    * @param {(feeds: string[]) => void} options.onGap  these feeds have no cursor to resume from (none seen
@@ -44,7 +46,7 @@ export class LiveFeeds {
   constructor(options) {
     this.options = options;
     /** @type {Map<string, string | null>} */
-    this.cursors = new Map(options.feeds.map((f) => [f.name, null]));
+    this.cursors = new Map(options.feeds.map((f) => [f.name, options.from ?? null]));
     this.client = null;
     this.disposers = new Map();
     this.reconnectTimer = null;
@@ -125,8 +127,9 @@ export class LiveFeeds {
           if (!result.data) return;
           const cursor = feed.cursorOf(result.data);
           feed.onEvent(result.data);
-          // Only after the handler ran: an event whose handling threw is replayed on resume.
-          if (cursor) this.cursors.set(feed.name, cursor);
+          // Only after the handler ran: an event whose handling threw is replayed on resume. An event
+          // without a cursor comes from a live-only stream: nothing to resume from, so a reconnect reloads.
+          this.cursors.set(feed.name, cursor ?? null);
         },
         error: (err) => {
           if (client !== this.client || this.stopped) return;
