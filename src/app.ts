@@ -17,6 +17,7 @@ import { browserAccessFrom } from './http/browser-access.js';
 import type { HttpServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { handleWebhook } from './webhooks/handler.js';
+import { CONSOLE_PATH } from './http/console-page.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 
 export interface StartOptions {
@@ -30,6 +31,8 @@ export interface App {
   /** Base URL, e.g. http://127.0.0.1:4000 */
   url: string;
   graphqlUrl: string;
+  /** The support console (static page; it asks for an API key). */
+  consoleUrl: string;
   services: Services;
   database: DatabaseHandle;
   /** Set on the first start of an empty database: the default account's key, shown once. */
@@ -110,12 +113,16 @@ export async function startApp(config: Config, logger: Logger, options: StartOpt
       onPool: (poolId) => leases.addPool(poolId),
     });
   }
-  logger.info({ url: `${localUrl}${GRAPHQL_PATH}`, publicUrl: url, worker: Boolean(worker) }, 'Omnigate is listening');
+  logger.info(
+    { url: `${localUrl}${GRAPHQL_PATH}`, console: `${localUrl}${CONSOLE_PATH}`, publicUrl: url, worker: Boolean(worker) },
+    'Omnigate is listening',
+  );
 
   let stopping: Promise<void> | null = null;
   return {
     url: localUrl,
     graphqlUrl: `${localUrl}${GRAPHQL_PATH}`,
+    consoleUrl: `${localUrl}${CONSOLE_PATH}`,
     services,
     database,
     bootstrapKey: bootstrap?.apiKey ?? null,

@@ -28,8 +28,8 @@ Configuration comes from environment variables (see the README's configuration t
 const COMMAND_HELP: Record<string, string> = {
   start: `Usage: omnigate start
 
-Serves GraphQL over HTTP and WebSocket on PORT (default 4000), with GraphiQL at /graphql, health at
-/healthz and /readyz, provider webhooks under /webhooks/. Without DATABASE_URL an embedded PostgreSQL is
+Serves GraphQL over HTTP and WebSocket on PORT (default 4000), with GraphiQL at /graphql, the support
+console at /console, health at /healthz and /readyz, provider webhooks under /webhooks/. Without DATABASE_URL an embedded PostgreSQL is
 started in DATA_DIR (not in production unless EMBEDDED_DATABASE=true). The first start on an empty
 database creates the default account and prints its API key once. SIGINT or SIGTERM stops it gracefully.`,
   migrate: `Usage: omnigate migrate
@@ -54,7 +54,7 @@ list    Prints the account's keys: id, visible prefix, name, scopes, created, la
 revoke  Stops the key ID at once, on every running instance (its open WebSockets are closed).`,
 };
 
-function printKey(apiKey: string, account: string, graphqlUrl?: string): void {
+function printKey(apiKey: string, account: string, urls?: { graphql: string; console: string }): void {
   const lines = [
     '',
     `  API key for account "${account}" (shown once, store it now):`,
@@ -63,7 +63,7 @@ function printKey(apiKey: string, account: string, graphqlUrl?: string): void {
     '',
     '  Paste into GraphiQL → Headers:',
     `    {"Authorization": "App ${apiKey}"}`,
-    ...(graphqlUrl ? ['', `  GraphiQL: ${graphqlUrl}`] : []),
+    ...(urls ? ['', `  GraphiQL:        ${urls.graphql}`, `  Support console: ${urls.console} (sign in with the key above)`] : []),
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
       const early = await listenEarly(config.PORT, config.HOST, STARTUP_HOLD_MS);
       logger.info({ url: early.localUrl }, 'accepting connections; starting');
       const app = await startApp(config, logger, { early });
-      if (app.bootstrapKey) printKey(app.bootstrapKey, config.DEFAULT_ACCOUNT_NAME, app.graphqlUrl);
+      if (app.bootstrapKey) printKey(app.bootstrapKey, config.DEFAULT_ACCOUNT_NAME, { graphql: app.graphqlUrl, console: app.consoleUrl });
       const shutdown = (signal: string) => {
         logger.info({ signal }, 'shutting down');
         const timer = setTimeout(() => {

@@ -18,6 +18,7 @@ import { KeyRates } from './graphql/limits/key-rates.js';
 import { MemoryKeySlots, RedisKeySlots, type KeySlots, type Release } from './graphql/limits/key-slots.js';
 import { corsPolicy, type BrowserAccess } from './http/browser-access.js';
 import { disableIntrospection } from './graphql/introspection.js';
+import { isConsolePath, serveConsole } from './http/console-page.js';
 import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
 import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import { schema } from './graphql/schema.js';
@@ -240,6 +241,13 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     if (isWebhookPath(path ?? '')) {
       handleWebhook(req, res, services, logger).catch((err: unknown) => {
         logger.error({ err }, 'webhook handler failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    if (isConsolePath(path ?? '')) {
+      serveConsole(req, res, path ?? '').catch((err: unknown) => {
+        logger.error({ err }, 'console page failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
       return;

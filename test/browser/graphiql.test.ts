@@ -1,10 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { launchOfflineBrowser, SCREENSHOTS, type OfflineBrowser } from './offline-browser.js';
 
 /**
  * GraphiQL, as a person behind a firewall would use it: a real Chromium that may reach nothing but this
@@ -12,38 +10,6 @@ import { startTestApp, type TestApp } from '../support/app.js';
  *   npx vitest run --config test/browser/vitest.browser.config.ts
  * It needs Debian's Chromium (`apt-get install chromium`) or CHROMIUM_PATH pointing at another one.
  */
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = fileURLToPath(new URL('../../test-results/', import.meta.url));
-// Without the background-networking flags Chromium calls Google on its own, which a closed network refuses.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-function isLocal(url: string): boolean {
-  try {
-    const u = new URL(url);
-    if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return true;
-    return LOCAL_HOSTS.has(u.hostname);
-  } catch {
-    return false;
-  }
-}
-
-interface Frame {
-  direction: 'sent' | 'received';
-  url: string;
-  payload: string;
-}
 
 async function http(url: string, apiKey: string, query: string): Promise<Record<string, unknown>> {
   const response = await fetch(url, {
@@ -109,45 +75,22 @@ async function waitForResponse(page: Page, matches: (text: string) => boolean, t
 
 describe('GraphiQL in a headless browser, offline', () => {
   let app: TestApp & { dropDatabase(): Promise<void> };
-  let context: BrowserContext;
+  let browser: OfflineBrowser;
   let page: Page;
-  let profileDir: string;
-  const blocked: Array<{ url: string; type: string }> = [];
-  const externalSockets: string[] = [];
-  const frames: Frame[] = [];
-  const pageErrors: string[] = [];
+  let blocked: OfflineBrowser['blocked'];
+  let externalSockets: string[];
+  let frames: OfflineBrowser['frames'];
+  let pageErrors: string[];
 
   beforeAll(async () => {
     app = await startTestApp();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    profileDir = mkdtempSync(join(tmpdir(), 'omnigate-chromium-'));
-    context = await chromium.launchPersistentContext(profileDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1400, height: 900 },
-    });
     // Everything not addressed to this machine is refused and remembered: GraphiQL must be self-contained.
-    await context.route('**/*', async (route) => {
-      const request = route.request();
-      if (isLocal(request.url())) return route.continue();
-      blocked.push({ url: request.url(), type: request.resourceType() });
-      return route.abort('blockedbyclient');
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => pageErrors.push(String(err)));
-    page.on('websocket', (ws) => {
-      if (!isLocal(ws.url())) externalSockets.push(ws.url());
-      const record = (direction: Frame['direction']) => (frame: { payload: string | Buffer }) =>
-        frames.push({ direction, url: ws.url(), payload: frame.payload.toString() });
-      ws.on('framesent', record('sent'));
-      ws.on('framereceived', record('received'));
-    });
+    browser = await launchOfflineBrowser();
+    ({ page, blocked, externalSockets, frames, pageErrors } = browser);
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+    await browser?.close();
     await app?.stop();
     await app?.dropDatabase();
   });

@@ -77,6 +77,14 @@ describe('the Dockerfile, replayed in a bare folder', () => {
         body: JSON.stringify({ query: '{ account { name } }' }),
       });
       expect(await res.json()).toEqual({ data: { account: { name: 'default' } } });
+      // The support console's files come with the compiled output (the build copies them), its
+      // graphql-ws bundle from the production dependencies.
+      const page = await fetch(new URL('/console', url).href);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('Support console');
+      for (const asset of ['/console/app.js', '/console/console.css', '/console/vendor/graphql-ws.js']) {
+        expect((await fetch(new URL(asset, url).href)).status, asset).toBe(200);
+      }
 
       const port = new URL(url!).port;
       const [hcCommand, ...hcArgs] = runtime.healthcheck!;
