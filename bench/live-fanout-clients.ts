@@ -1,7 +1,7 @@
 /**
  * The subscribers of `npm run bench:fanout` (see bench/README.md), in a process of their own: thousands of
- * graphql-ws clients on the service, or as many plain `ws` sockets on the bare baseline server, each
- * noting when an event reaches it. Driven over IPC by bench/live-fanout.ts; loopback only.
+ * graphql-ws clients, on the service or on the bare baseline server, each noting when an event reaches
+ * it. `sample` is the payload of the first `next` seen (what the baseline then broadcasts). Driven over IPC by bench/live-fanout.ts; loopback only.
  */
 import { performance } from 'node:perf_hooks';
 import { createClient, type Client } from 'graphql-ws';
@@ -14,11 +14,9 @@ let receipts: number[] = [];
 let sample: string | null = null;
 let wake: (() => void) | null = null;
 const graphqlClients: Client[] = [];
-const rawSockets: WebSocket[] = [];
 
-function received(frame: string | null): void {
+function received(): void {
   receipts.push(now());
-  if (sample === null && frame !== null) sample = frame;
   if (wake) wake();
 }
 
@@ -47,31 +45,12 @@ async function connectGraphql(body: { url: string; apiKey: string; count: number
       client.on('connected', () => resolve());
       client.on('closed', () => reject(new Error(`client ${i} closed`)));
       client.on('message', (message) => {
-        if (message.type === 'next' && sample === null) sample = JSON.stringify(message);
+        if (message.type === 'next' && sample === null) sample = JSON.stringify(message.payload);
       });
       client.subscribe(
         { query: body.query, variables: body.variables },
-        { next: () => received(null), error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))), complete: () => undefined },
+        { next: () => received(), error: (err) => reject(err instanceof Error ? err : new Error(JSON.stringify(err))), complete: () => undefined },
       );
-    });
-  });
-  return { connected: body.count - failed, failed, ms: now() - started };
-}
-
-async function connectRaw(body: { url: string; count: number; concurrency: number }) {
-  const started = now();
-  const failed = await inWaves(body.count, body.concurrency, () => {
-    const socket = new WebSocket(body.url);
-    rawSockets.push(socket);
-    // Parsed like graphql-ws parses each message, so both sides pay the same on receipt.
-    socket.on('message', (data) => {
-      const text = String(data);
-      JSON.parse(text);
-      received(text);
-    });
-    return new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('error', reject);
     });
   });
   return { connected: body.count - failed, failed, ms: now() - started };
@@ -99,13 +78,11 @@ async function collect(body: { expected: number; timeoutMs: number }) {
 
 async function closeAll() {
   await Promise.all(graphqlClients.splice(0).map((c) => c.dispose()));
-  for (const s of rawSockets.splice(0)) s.terminate();
   return { closed: true };
 }
 
 const handlers: Record<string, (body: never) => Promise<unknown>> = {
   'connect-graphql': connectGraphql,
-  'connect-raw': connectRaw,
   reset: async () => {
     receipts = [];
     return { reset: true };

@@ -6,8 +6,9 @@
  * document and variables, as many consoles watching one account would. Each round schedules a message an
  * hour ahead, then cancels it: the cancel publishes one status event. Measured: from the moment the cancel
  * request is sent to each client's receipt of the event, p50/p99 over the clients. Baseline, same run, same
- * client process: the same bytes written by a bare `ws` server (bench/live-fanout-bare-server.ts) to as
- * many plain sockets, from the moment the driver asks for the broadcast. Loopback only.
+ * clients: the same bytes written by a bare `ws` server (bench/live-fanout-bare-server.ts, just enough
+ * graphql-transport-ws to accept their subscriptions), from the moment the driver asks for the broadcast.
+ * Loopback only.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -106,6 +107,7 @@ async function servicePhase(service: ServiceProcess, clients: IpcChild) {
   }
   const groups = await metric(service, 'omnigate_shared_subscription_groups');
   const executionsBefore = await metric(service, 'omnigate_subscription_executions_total');
+  const fanOutSecondsBefore = await metric(service, 'omnigate_shared_subscription_fanout_seconds_sum');
 
   const t0s: number[] = [];
   const rounds: Collected[] = [];
@@ -145,6 +147,7 @@ async function servicePhase(service: ServiceProcess, clients: IpcChild) {
   }
   const cpuAfter = cpuMsOf(service.pid);
   const executions = (await metric(service, 'omnigate_subscription_executions_total')) - executionsBefore;
+  const fanOutSeconds = (await metric(service, 'omnigate_shared_subscription_fanout_seconds_sum')) - fanOutSecondsBefore;
   const rss = memoryOf(service.pid);
   await clients.request('disconnect-all');
   return {
@@ -152,6 +155,8 @@ async function servicePhase(service: ServiceProcess, clients: IpcChild) {
     sharedGroups: groups,
     executionsForAllRounds: executions,
     cancelRequestMs: cancelMs.map((m) => round(m)),
+    /** The service's own time from a shared result to its last socket write, per event (0 without sharing). */
+    sendLoopMsPerEvent: round((fanOutSeconds * 1000) / settings.rounds),
     serviceCpuMsPerRound: round(cpuInFanOutMs / settings.rounds),
     serviceCpuMsWholePhase: cpuBefore !== null && cpuAfter !== null ? round(cpuAfter - cpuBefore) : null,
     serviceRssMb: rss ? round(rss.rssKb / 1024) : null,
@@ -160,27 +165,39 @@ async function servicePhase(service: ServiceProcess, clients: IpcChild) {
   };
 }
 
-async function baselinePhase(clients: IpcChild, bytes: string) {
+async function baselinePhase(clients: IpcChild, payload: string) {
   const bare = await IpcChild.start(path.join(BENCH_DIR, 'live-fanout-bare-server.ts'));
   try {
-    const url = bare.hello.url as string;
-    log(`baseline: connecting ${settings.subscribers} plain sockets to a bare ws server`);
-    const connected = await clients.request<{ connected: number; failed: number; ms: number }>('connect-raw', { url, count: settings.subscribers, concurrency: settings.connectConcurrency });
+    log(`baseline: connecting the same ${settings.subscribers} graphql-ws clients to a bare ws server`);
+    const connected = await clients.request<{ connected: number; failed: number; ms: number }>('connect-graphql', {
+      url: bare.hello.url as string,
+      apiKey: 'none',
+      count: settings.subscribers,
+      concurrency: settings.connectConcurrency,
+      query: SUBSCRIPTION,
+      variables: { filter: { to: NUMBER } },
+    });
+    const deadline = Date.now() + 60_000;
+    while ((await bare.request<{ subscriptions: number }>('subscribed')).subscriptions < connected.connected) {
+      if (Date.now() > deadline) throw new Error('the bare server did not see every subscribe within 60 s');
+      await sleep(100);
+    }
     const t0s: number[] = [];
     const rounds: Collected[] = [];
+    const loopMs: number[] = [];
     for (let r = 0; r < settings.rounds; r++) {
       await sleep(1_000);
       await clients.request('reset');
       const started = now();
-      await bare.request('broadcast', { data: bytes });
+      loopMs.push((await bare.request<{ loopMs: number }>('broadcast', { payload })).loopMs);
       const got = await clients.request<Collected>('collect', { expected: connected.connected, timeoutMs: settings.collectTimeoutMs });
       t0s.push(started);
       rounds.push(got);
       const s = latencySummary(got.receipts.map((t) => t - started));
-      log(`baseline round ${r + 1}: ${got.receipts.length} receipts, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms`);
+      log(`baseline round ${r + 1}: ${got.receipts.length} receipts, p50 ${s.p50Ms} ms, p99 ${s.p99Ms} ms (send loop ${round(loopMs.at(-1)!)} ms)`);
     }
     await clients.request('disconnect-all');
-    return { connected, bytes: Buffer.byteLength(bytes), ...summarise(t0s, rounds) };
+    return { connected, payloadBytes: Buffer.byteLength(payload), sendLoopMs: loopMs.map((m) => round(m)), ...summarise(t0s, rounds) };
   } finally {
     await bare.stop();
   }
@@ -221,14 +238,14 @@ async function main(): Promise<void> {
       ratioP99: round(served.medianP99Ms / baseline.medianP99Ms),
       targetP99Ms: settings.targetP99Ms,
       targetMet: served.medianP99Ms < settings.targetP99Ms,
-      eventBytes: Buffer.byteLength(sample ?? ''),
     };
     process.stderr.write(
       [
         '',
         `one status event → ${settings.subscribers} subscribers (median of ${settings.rounds} rounds)`,
         `  service  (request → receipt): p50 ${served.medianP50Ms} ms, p99 ${served.medianP99Ms} ms; ${served.executionsForAllRounds} executions for ${settings.rounds} events, ${served.sharedGroups} shared group(s)`,
-        `  baseline (bare ws broadcast): p50 ${baseline.medianP50Ms} ms, p99 ${baseline.medianP99Ms} ms; ${baseline.bytes} bytes per message`,
+        `  baseline (bare ws broadcast): p50 ${baseline.medianP50Ms} ms, p99 ${baseline.medianP99Ms} ms; ${baseline.payloadBytes}-byte payload`,
+        `  send loop per event: service ${served.sendLoopMsPerEvent} ms, baseline ${round(median(baseline.sendLoopMs))} ms`,
         `  p99 ratio ${report.ratioP99}; target p99 < ${settings.targetP99Ms} ms: ${report.targetMet ? 'met' : 'missed'}`,
         '',
       ].join('\n'),
