@@ -12,11 +12,12 @@ export type SubscribeFn = (args: ExecutionArgs) => Promise<SubscribeResult> | Su
 export const FELL_BEHIND_CLOSE_CODE = 1013;
 
 /**
- * Unsent bytes a socket may have queued before its subscriber counts as fallen behind. A healthy client
- * drains each event in well under a millisecond; this is thousands of status events (~400 bytes each)
- * it has not read.
+ * Unsent bytes a socket may have queued (in ws and Node, beyond what the kernel took) before its
+ * subscriber counts as fallen behind: about 10,000 status events of ~400 bytes, so a healthy client on a
+ * slow link survives a whole 10,000-message bulk arriving at once, while one that stopped reading holds
+ * at most this much of the server's memory.
  */
-export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Sends per turn of the event loop: a fan-out to 10,000 sockets lets other I/O in between. */
 const SENDS_PER_TURN = 2_000;
@@ -237,6 +238,7 @@ export class SharedSubscriptions {
 
   /** One event to every member: a write each, never waiting for a socket to drain. */
   private async fanOut(group: Group, payload: string): Promise<void> {
+    const started = performance.now();
     let sent = 0;
     let inTurn = 0;
     // A snapshot: members joining during a yielded turn start with the next event.
@@ -253,7 +255,7 @@ export class SharedSubscriptions {
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    this.options.metrics.delivered(sent);
+    this.options.metrics.delivered(sent, (performance.now() - started) / 1000);
   }
 
   private dropBehind(member: Member): void {

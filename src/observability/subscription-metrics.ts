@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Plugin } from 'graphql-yoga';
 
 /** Why a subscriber was cut off by the server. */
@@ -15,6 +15,7 @@ export class SubscriptionMetrics {
   private readonly groups: Gauge<never>;
   private readonly members: Gauge<never>;
   private readonly dropped: Counter<'reason'>;
+  private readonly fanOut: Histogram<never>;
 
   constructor(registry: Registry) {
     this.executions = new Counter({
@@ -43,14 +44,21 @@ export class SubscriptionMetrics {
       labelNames: ['reason'],
       registers: [registry],
     });
+    this.fanOut = new Histogram({
+      name: 'omnigate_shared_subscription_fanout_seconds',
+      help: 'From a shared execution\'s result to the last of its members\' socket writes (one event, one group).',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    });
   }
 
   executed(): void {
     this.executions.inc();
   }
 
-  delivered(count: number): void {
+  delivered(count: number, seconds: number): void {
     if (count > 0) this.deliveries.inc(count);
+    this.fanOut.observe(seconds);
   }
 
   groupStarted(): void {
