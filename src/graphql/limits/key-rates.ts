@@ -18,6 +18,8 @@ export interface RateRefusal {
   /** The window whose limit was hit: the minute's, or (requests only) the second's burst cap. */
   per: 'minute' | 'second';
   retryAfterSeconds: number;
+  /** The first refusal of its window (later ones are refused from memory, and logged at debug only). */
+  first: boolean;
 }
 
 const WINDOW_SECONDS = 60;
@@ -66,7 +68,7 @@ export class KeyRates {
   async consume(kind: RateKind, subject: string, own: KeyRateLimits | null | undefined, points = 1): Promise<RateRefusal | null> {
     const limit = this.limitOf(kind, own);
     if (points <= 0) return null;
-    if (points > limit) return { kind, limit, per: 'minute', retryAfterSeconds: WINDOW_SECONDS };
+    if (points > limit) return { kind, limit, per: 'minute', retryAfterSeconds: WINDOW_SECONDS, first: true };
     const minute = this.limiter(kind, limit, WINDOW_SECONDS, limit);
     // Destinations come in sends of up to 10,000 at once: only the minute counts for them.
     const second = kind === 'requests' ? this.limiter(kind, limit, 1, burstPerSecond(limit)) : null;
@@ -75,11 +77,19 @@ export class KeyRates {
       if (outcome.status === 'rejected' && !(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
     }
     const wait = (o: PromiseSettledResult<unknown>) => (o.status === 'rejected' ? Math.max(1, Math.ceil((o.reason as RateLimiterRes).msBeforeNext / 1000)) : 0);
+    // A refusal from the in-memory block reports 0 points consumed; a counted one, how far past the limit.
+    const first = (o: PromiseSettledResult<unknown>, cap: number) => {
+      const consumed = o.status === 'rejected' ? (o.reason as RateLimiterRes).consumedPoints : 0;
+      return consumed > 0 && consumed - points <= cap;
+    };
     if (byMinute.status === 'rejected') {
       if (kind === 'destinations') await minute.reward(subject, points).catch(() => undefined);
-      return { kind, limit, per: 'minute', retryAfterSeconds: wait(byMinute) };
+      return { kind, limit, per: 'minute', retryAfterSeconds: wait(byMinute), first: first(byMinute, limit) };
     }
-    if (bySecond.status === 'rejected') return { kind, limit: burstPerSecond(limit), per: 'second', retryAfterSeconds: wait(bySecond) };
+    if (bySecond.status === 'rejected') {
+      const cap = burstPerSecond(limit);
+      return { kind, limit: cap, per: 'second', retryAfterSeconds: wait(bySecond), first: first(bySecond, cap) };
+    }
     return null;
   }
 
