@@ -246,8 +246,8 @@ async function main(): Promise<void> {
   phases.push(idle, limited, lifted);
 
   const row = (label: string, v: { p50Ms: number; p99Ms: number; maxMs: number; count: number } | null) =>
-    v ? `${label.padEnd(44)}${String(v.p50Ms).padStart(9)}${String(v.p99Ms).padStart(9)}${String(v.maxMs).padStart(9)}${String(v.count).padStart(9)}` : `${label.padEnd(44)}  (no split: the flooder was never refused)`;
-  const ratio = (v: { p99Ms: number } | null) => (v ? round(v.p99Ms / idle.victim.p99Ms) : null);
+    v && v.count > 0 ? `${label.padEnd(44)}${String(v.p50Ms).padStart(9)}${String(v.p99Ms).padStart(9)}${String(v.maxMs).padStart(9)}${String(v.count).padStart(9)}` : `${label.padEnd(44)}  ${v ? '(no victim answer in this part)' : '(no split: the flooder was never refused)'}`;
+  const ratio = (v: { p99Ms: number; count: number } | null) => (v && v.count > 0 ? round(v.p99Ms / idle.victim.p99Ms) : null);
   const lines = [
     '',
     `victim: ${VICTIM_QUERY}, one request at a time; flooder: ${FLOOD_QUERY} at ${settings.rate}/s from one key`,
