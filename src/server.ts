@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { getOperationAST, GraphQLError } from 'graphql';
 import type { Redis } from 'ioredis';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
@@ -19,6 +18,7 @@ import { MemoryKeySlots, RedisKeySlots, type KeySlots, type Release } from './gr
 import { corsPolicy, type BrowserAccess } from './http/browser-access.js';
 import { disableIntrospection } from './graphql/introspection.js';
 import { isConsolePath, serveConsole } from './http/console-page.js';
+import { renderPatchedGraphiQL } from './http/graphiql-page.js';
 import { apiKeyIdOf, graphqlGate, UNAUTHENTICATED_MESSAGE } from './http/graphql-gate.js';
 import { fetchRequestOf, writeFetchResponse } from './http/node-fetch-bridge.js';
 import { schema } from './graphql/schema.js';
@@ -136,7 +136,7 @@ export function createHttpServer(services: Services, db: Kysely<Database>, logge
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     landingPage: false,
-    renderGraphiQL,
+    renderGraphiQL: renderPatchedGraphiQL(),
     graphiql: browser.graphiql ? { title: 'Omnigate', subscriptionsProtocol: 'WS', defaultQuery: EXAMPLE_QUERY } : false,
     cors: (request) => cors.yogaOptions(request.headers.get('origin')),
     logging: yogaLogging(logger),

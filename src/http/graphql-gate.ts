@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LIMIT_CODE, LimitError, rateLimitedError } from '../graphql/limits/errors.js';
 import type { RateRefusal } from '../graphql/limits/key-rates.js';
 import { apiKeyFromAuthorization, hashApiKey, type AuthenticatedAccount } from '../messaging/api-keys.js';
+import { quietAccess } from '../observability/access-log.js';
 import { refuse } from './graphql-error-response.js';
 import { readBody } from './read-body.js';
 
@@ -52,8 +53,11 @@ export function graphqlGate(options: GraphQLGateOptions) {
     limit: options.maxBodyBytes,
   });
   const unauthenticated = { message: UNAUTHENTICATED_MESSAGE, extensions: { code: 'UNAUTHENTICATED' } };
-  const rateLimited = (req: IncomingMessage, res: ServerResponse, refusal: RateRefusal) =>
+  const rateLimited = (req: IncomingMessage, res: ServerResponse, refusal: RateRefusal) => {
+    // A flood is thousands of identical refusals a second: one line at info per window, the rest at debug.
+    if (!refusal.first) quietAccess(req);
     refuse(req, res, 429, rateLimitedError(refusal).toWire(), { ...options.corsHeaders(req), 'retry-after': String(refusal.retryAfterSeconds) });
+  };
 
   const keyless = async (req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<void> => {
     const declared = Number(req.headers['content-length'] ?? NaN);

@@ -25,6 +25,14 @@ function quietPath(path: string): boolean {
   return path === '/healthz' || path === '/readyz' || path === '/metrics' || path.startsWith('/webhooks/');
 }
 
+/** Requests whose line goes to debug: a flood's repeated rate-limit refusals (its first one per window is logged at info). */
+const quietRequests = new WeakSet<IncomingMessage>();
+
+/** Logs this request's line at debug: one of many identical refusals, which would otherwise cost a line each. */
+export function quietAccess(req: IncomingMessage): void {
+  quietRequests.add(req);
+}
+
 /**
  * One line per HTTP request when its response is finished: method, path (never the query string, which
  * may carry a callback secret), status, duration, and for GraphQL the operation name, the account and the
@@ -45,7 +53,7 @@ export function logAccess(req: IncomingMessage, res: ServerResponse, logger: Log
       ...(f?.errorCodes?.length ? { errors: f.errorCodes } : {}),
     };
     if (res.statusCode >= 500) logger.warn(line, 'request failed');
-    else if (quietPath(path) && res.statusCode < 400) logger.debug(line, 'request');
+    else if ((quietPath(path) && res.statusCode < 400) || quietRequests.has(req)) logger.debug(line, 'request');
     else logger.info(line, 'request');
   });
 }

@@ -95,7 +95,12 @@ describe('GraphiQL in a headless browser, offline', () => {
     await app?.dropDatabase();
   });
 
-  it('renders from this server alone, runs a query with the API key, and streams a subscription over WebSocket', async () => {
+  it('renders from this server alone, loads the schema before a key is pasted, explains the key, runs a query with it, streams a subscription, and runs another tab while it streams', async () => {
+    const graphqlResponses: Array<{ status: number; body: string }> = [];
+    page.on('response', async (r) => {
+      if (r.url() !== app.graphqlUrl || r.request().method() !== 'POST') return;
+      graphqlResponses.push({ status: r.status(), body: await r.text().catch(() => '') });
+    });
     // The browser's own navigation: GET with Accept: text/html, which yoga answers with GraphiQL.
     const response = await page.goto(app.graphqlUrl, { waitUntil: 'load' });
     expect(response?.status()).toBe(200);
@@ -107,6 +112,22 @@ describe('GraphiQL in a headless browser, offline', () => {
     await page.locator('.graphiql-query-editor .view-lines').first().waitFor({ state: 'visible' });
     await page.waitForTimeout(500); // let fonts and layout settle before the picture
     await page.screenshot({ path: join(SCREENSHOTS, 'graphiql.png') });
+
+    // The example tab tells a newcomer where the key is, where it goes and in which form.
+    const example = await editorText(queryEditor);
+    for (const phrase of ['API key', 'printed', 'api-key create', 'Headers', '{"Authorization": "App og_…"}', 'Bearer', '401 UNAUTHENTICATED']) {
+      expect(example, `the example tab should say ${JSON.stringify(phrase)}`).toContain(phrase);
+    }
+
+    // No key yet: the schema loads anyway (a key-less introspection), so the docs show the root types.
+    await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    await docs.getByText('Root Types').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await docs.innerText()).not.toContain('Error fetching schema');
+    expect(await docs.innerText()).toMatch(/query:\s*Query/);
+    expect(graphqlResponses.some((r) => r.status === 200 && r.body.includes('"__schema"')), 'a key-less introspection answered 200').toBe(true);
+    expect(graphqlResponses.filter((r) => r.status === 401), 'no request of the page was refused for want of a key').toEqual([]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'graphiql-docs-without-key.png') });
 
     const external = blocked.filter((b) => ['script', 'stylesheet', 'font'].includes(b.type));
     expect(external, `GraphiQL tried to load scripts/styles/fonts from outside:\n${JSON.stringify(external, null, 2)}`).toEqual([]);
@@ -169,6 +190,23 @@ describe('GraphiQL in a headless browser, offline', () => {
     expect(delivered).toContain('"messageStatusChanged"');
     expect(delivered).not.toContain('"errors"');
     await page.screenshot({ path: join(SCREENSHOTS, 'graphiql-subscription.png') });
+
+    // The subscription runs in the first tab; a new tab's operation runs with one press of its button
+    // (GraphiQL runs one operation at a time: leaving the first tab stops its subscription, as switching
+    // tabs always did; unpatched, the press only stopped the subscription and ran nothing).
+    await page.locator('.graphiql-tab-add').click();
+    await page.locator('.graphiql-tab').nth(1).waitFor({ state: 'visible' });
+    const secondTabEditor = page.locator('.graphiql-query-editor .monaco-editor').filter({ visible: true }).first();
+    await page.getByRole('button', { name: 'Headers', exact: true }).click();
+    const secondHeaders = page.locator('.graphiql-editor-tool .monaco-editor').filter({ visible: true }).first();
+    await replaceEditorText(page, secondHeaders, JSON.stringify({ Authorization: `App ${app.apiKey}` }));
+    const second = 'query SecondTab { scenarios(first: 5) { edges { node { key } } } }';
+    await replaceEditorText(page, secondTabEditor, second);
+    await waitForTabTitle(page, 'SecondTab');
+    await page.locator('.graphiql-execute-button').click();
+    const secondResult = await waitForResponse(page, (t) => t.includes('"scenarios"'), 10_000, '"scenarios" in the second tab after one press');
+    expect(secondResult).not.toContain('"errors"');
+    await page.screenshot({ path: join(SCREENSHOTS, 'graphiql-second-tab.png') });
 
     expect(externalSockets, 'WebSockets opened to other hosts').toEqual([]);
     expect(blocked, `GraphiQL tried to reach outside this server:\n${JSON.stringify(blocked, null, 2)}`).toEqual([]);

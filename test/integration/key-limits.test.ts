@@ -134,7 +134,7 @@ describe('per-key rate limits, WebSocket caps and browser safety', () => {
     });
     expect(refused.status).toBe(429);
     const extensions = extensionsOf(refused.json);
-    expect(extensions).toMatchObject({ code: 'RATE_LIMITED', limit: REQUESTS_PER_MINUTE, counts: 'requests' });
+    expect(extensions).toMatchObject({ code: 'RATE_LIMITED', limit: REQUESTS_PER_MINUTE, per: 'minute', counts: 'requests' });
     const retryAfter = extensions.retryAfterSeconds as number;
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(60);
@@ -142,6 +142,18 @@ describe('per-key rate limits, WebSocket caps and browser safety', () => {
 
     const otherKey = await rawPost(app.graphqlUrl, { query: CHEAP }, { authorization: `App ${other}` });
     expect(otherKey.status).toBe(200);
+  });
+
+  it('caps a burst at twice the average rate per second (at least 10): the minute cannot be spent at once', async () => {
+    // 600 a minute: 20 in any one second.
+    const key = await newKey(app, app.apiKey, ['read'], { requestsPerMinute: 600 });
+    const burst = await Promise.all(Array.from({ length: 40 }, () => rawPost(app.graphqlUrl, { query: CHEAP }, { authorization: `App ${key}` })));
+    const refused = burst.filter((r) => r.status === 429);
+    // Only the second's cap can refuse here: 40 requests are far under the minute's 600.
+    expect(refused.length).toBeGreaterThan(0);
+    expect(extensionsOf(refused[0]!.json)).toMatchObject({ code: 'RATE_LIMITED', per: 'second', limit: 20, retryAfterSeconds: 1 });
+    await sleep(1_100);
+    expect((await rawPost(app.graphqlUrl, { query: CHEAP }, { authorization: `App ${key}` })).status).toBe(200);
   });
 
   it('counts WebSocket operations against the same limit: past it a subscribe gets RATE_LIMITED with retryAfterSeconds', async () => {

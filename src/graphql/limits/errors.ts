@@ -60,16 +60,19 @@ export function pageSizeError(path: string[], max: number, found: unknown): Limi
 }
 
 /** A key over one of its per-minute limits: when to try again, in `retryAfterSeconds` and (over HTTP) `Retry-After`. */
-export function rateLimitedError(refusal: { kind: 'requests' | 'destinations'; limit: number; retryAfterSeconds: number }, found?: number): LimitError {
+export function rateLimitedError(
+  refusal: { kind: 'requests' | 'destinations'; limit: number; per: 'minute' | 'second'; retryAfterSeconds: number },
+  found?: number,
+): LimitError {
   const what = refusal.kind === 'requests' ? 'requests' : 'destinations sent to';
   const message =
     found !== undefined && found > refusal.limit
       ? `This send has ${found} destinations, more than this key may send to in a minute (${refusal.limit}): split it.`
-      : `This key has used its ${refusal.limit} ${what} per minute; retry in ${refusal.retryAfterSeconds} s.`;
+      : `This key has used its ${refusal.limit} ${what} per ${refusal.per}; retry in ${refusal.retryAfterSeconds} s.`;
   return new LimitError(
     LIMIT_CODE.rate,
     message,
-    { limit: refusal.limit, per: 'minute', counts: refusal.kind, retryAfterSeconds: refusal.retryAfterSeconds, ...(found !== undefined ? { found } : {}) },
+    { limit: refusal.limit, per: refusal.per, counts: refusal.kind, retryAfterSeconds: refusal.retryAfterSeconds, ...(found !== undefined ? { found } : {}) },
     { 'retry-after': String(refusal.retryAfterSeconds) },
   );
 }

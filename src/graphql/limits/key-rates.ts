@@ -15,10 +15,23 @@ export interface RateDefaults {
 export interface RateRefusal {
   kind: RateKind;
   limit: number;
+  /** The window whose limit was hit: the minute's, or (requests only) the second's burst cap. */
+  per: 'minute' | 'second';
   retryAfterSeconds: number;
+  /** The first refusal of its window (later ones are refused from memory, and logged at debug only). */
+  first: boolean;
 }
 
 const WINDOW_SECONDS = 60;
+
+/**
+ * Requests are also capped per second at twice the minute's average rate (at least 10): a key cannot
+ * spend its whole minute in one burst (3,000 a minute at once would take every other client's latency
+ * with it), yet a client that is quiet and then busy is not refused for a moment's peak.
+ */
+export function burstPerSecond(perMinute: number): number {
+  return Math.max(10, Math.ceil((perMinute * 2) / WINDOW_SECONDS));
+}
 
 /**
  * Per-key rate limits, counted in fixed one-minute windows by rate-limiter-flexible: in Redis when a
@@ -55,24 +68,36 @@ export class KeyRates {
   async consume(kind: RateKind, subject: string, own: KeyRateLimits | null | undefined, points = 1): Promise<RateRefusal | null> {
     const limit = this.limitOf(kind, own);
     if (points <= 0) return null;
-    const refusal = (res: RateLimiterRes): RateRefusal => ({ kind, limit, retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) });
-    if (points > limit) return { kind, limit, retryAfterSeconds: WINDOW_SECONDS };
-    const limiter = this.limiter(kind, limit);
-    try {
-      await limiter.consume(subject, points);
-      return null;
-    } catch (rejection) {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      if (kind === 'destinations') await limiter.reward(subject, points).catch(() => undefined);
-      return refusal(rejection);
+    if (points > limit) return { kind, limit, per: 'minute', retryAfterSeconds: WINDOW_SECONDS, first: true };
+    const minute = this.limiter(kind, limit, WINDOW_SECONDS, limit);
+    // Destinations come in sends of up to 10,000 at once: only the minute counts for them.
+    const second = kind === 'requests' ? this.limiter(kind, limit, 1, burstPerSecond(limit)) : null;
+    const [byMinute, bySecond] = await Promise.allSettled([minute.consume(subject, points), second?.consume(subject, points)]);
+    for (const outcome of [byMinute, bySecond]) {
+      if (outcome.status === 'rejected' && !(outcome.reason instanceof RateLimiterRes)) throw outcome.reason;
     }
+    const wait = (o: PromiseSettledResult<unknown>) => (o.status === 'rejected' ? Math.max(1, Math.ceil((o.reason as RateLimiterRes).msBeforeNext / 1000)) : 0);
+    // A refusal from the in-memory block reports 0 points consumed; a counted one, how far past the limit.
+    const first = (o: PromiseSettledResult<unknown>, cap: number) => {
+      const consumed = o.status === 'rejected' ? (o.reason as RateLimiterRes).consumedPoints : 0;
+      return consumed > 0 && consumed - points <= cap;
+    };
+    if (byMinute.status === 'rejected') {
+      if (kind === 'destinations') await minute.reward(subject, points).catch(() => undefined);
+      return { kind, limit, per: 'minute', retryAfterSeconds: wait(byMinute), first: first(byMinute, limit) };
+    }
+    if (bySecond.status === 'rejected') {
+      const cap = burstPerSecond(limit);
+      return { kind, limit: cap, per: 'second', retryAfterSeconds: wait(bySecond), first: first(bySecond, cap) };
+    }
+    return null;
   }
 
-  private limiter(kind: RateKind, limit: number): RateLimiterAbstract {
-    const name = `${kind}:${limit}`;
+  private limiter(kind: RateKind, limit: number, durationSeconds: number, points: number): RateLimiterAbstract {
+    const name = `${kind}:${limit}:${durationSeconds}s`;
     let limiter = this.limiters.get(name);
     if (limiter) return limiter;
-    const options = { points: limit, duration: WINDOW_SECONDS, keyPrefix: `rl:${name}` };
+    const options = { points, duration: durationSeconds, keyPrefix: `rl:${name}` };
     if (!this.store) {
       limiter = new RateLimiterMemory(options);
     } else {
@@ -81,7 +106,7 @@ export class KeyRates {
         keyPrefix: `${this.store.prefix}:rl:${name}`,
         storeClient: this.store.redis,
         // Requests past the limit are refused from memory until the window ends: no Redis call each.
-        ...(kind === 'requests' ? { inMemoryBlockOnConsumed: limit + 1 } : {}),
+        ...(kind === 'requests' ? { inMemoryBlockOnConsumed: points + 1 } : {}),
         insuranceLimiter: new RateLimiterMemory(options),
       });
     }
