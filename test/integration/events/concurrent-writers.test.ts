@@ -5,6 +5,9 @@ import { startTestApp, type TestApp } from '../../support/app.js';
 import { query } from '../../support/graphql-client.js';
 import type { EventsPageQuery } from '../../generated/graphql.js';
 import { sleep, waitFor } from '../helpers.js';
+import { appendEvents, type EventEnvelope } from '../../../src/events/log.js';
+import { openResumableStream } from '../../../src/events/resumable.js';
+import { encodeEventCursor } from '../../../src/domain/event-cursor.js';
 import { bulkSettled, Follower, mixedDestinations, positionOf, randomBetween, storedPositions } from './support.js';
 
 const MESSAGES = 1_000;
@@ -32,7 +35,7 @@ describe('resuming while many writers of one account commit at once', () => {
     await app?.dropDatabase();
   });
 
-  it('a follower resuming from any delivered cursor loses nothing and repeats nothing', async () => {
+  it('a follower resuming from any delivered cursor loses nothing and repeats nothing', { timeout: 180_000 }, async () => {
     const db = app.database.db;
     const account = await db.selectFrom('account').select('id').executeTakeFirstOrThrow();
     const primary = new Follower(app.apiKey, null);
@@ -136,4 +139,65 @@ describe('resuming while many writers of one account commit at once', () => {
       expect(listed).toEqual(everything.filter((p) => p > from));
     }
   });
+
+  it('positions become visible in order even when commits are slow: a resumed stream never skips one committed late', async () => {
+    const db = app.database.db;
+    const bus = app.services.bus;
+    const account = await db.selectFrom('account').select('id').executeTakeFirstOrThrow();
+    const WRITERS = 8;
+    const TRANSACTIONS = 30;
+    const committed: number[] = [];
+    let newest: number | null = null;
+
+    // Writers whose commits take a while after their events are appended (a slow disk, a busy server).
+    const writers = Array.from({ length: WRITERS }, (_, w) =>
+      (async () => {
+        for (let t = 0; t < TRANSACTIONS; t += 1) {
+          const events = await db.transaction().execute(async (trx) => {
+            const drafts = Array.from({ length: randomBetween(1, 3) }, (_, k) => ({
+              kind: 'conversation' as const,
+              conversationId: `c-${w}-${t}-${k}`,
+              occurredAt: new Date(),
+            }));
+            const appended = await appendEvents(trx, account.id, drafts);
+            await sql`select pg_sleep(${Math.random() * 0.02})`.execute(trx);
+            return appended;
+          });
+          committed.push(...events.map((e) => e.position));
+          newest = Math.max(newest ?? 0, ...events.map((e) => e.position));
+          bus.publishEvents(events.map((event) => ({ accountId: account.id, event })));
+        }
+      })(),
+    );
+
+    // Streams resumed at random moments from the newest position committed so far.
+    const resumed: Array<{ start: number; got: number[]; stop: () => Promise<unknown> }> = [];
+    for (let i = 0; i < 6; i += 1) {
+      await waitFor(() => committed.length, (n) => n >= randomBetween(5, 200), 30_000, 2);
+      const start = newest!;
+      const stream = await openResumableStream<EventEnvelope>({ db, bus }, {
+        accountId: account.id,
+        after: encodeEventCursor(account.id, start as never),
+        kinds: ['conversation'],
+        topic: 'test',
+        select: (e) => e,
+      });
+      const got: number[] = [];
+      const pump = (async () => {
+        for await (const r of stream) got.push(r.value.position);
+      })();
+      resumed.push({ start, got, stop: async () => { await stream.return?.(); await pump; } });
+    }
+    await Promise.all(writers);
+    const { rows } = await sql<{ position: string }>`select position from event where kind = 'conversation' order by position`.execute(db);
+    const all = rows.map((r) => Number(r.position));
+    for (const r of resumed) {
+      await waitFor(() => r.got.length, (n) => n >= all.filter((p) => p > r.start).length, 15_000, 50).catch(() => undefined);
+    }
+    await Promise.all(resumed.map((r) => r.stop()));
+    for (const [i, r] of resumed.entries()) {
+      expect(r.got, `stream ${i} resumed after ${r.start}`).toEqual(all.filter((p) => p > r.start));
+    }
+  }, 120_000);
 });
+
