@@ -141,7 +141,9 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
     while (!closed) {
       if (resync) {
         resync = false;
-        yield* backfill();
+        // One indexed row read in the common case (nothing missed), before any snapshot transaction.
+        const head = await readHead(sources.db, spec.accountId);
+        if (head.lastPosition >= expected || expected < head.firstPosition) yield* backfill();
         continue;
       }
       const event = inbox.shift();

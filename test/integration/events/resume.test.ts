@@ -72,7 +72,7 @@ describe('resuming messageStatusChanged after the socket was cut', () => {
     app = null;
   });
 
-  it('a follower cut three times during a 1,000-message bulk ends with every stored status event exactly once, in order', async () => {
+  it('a follower cut three times during a 1,000-message bulk ends with every stored status event exactly once, in order', { timeout: 180_000 }, async () => {
     app = await startTestApp();
     const bulkId = 'resume-single';
     follower = new Follower(app.apiKey, { bulkId });
@@ -110,7 +110,7 @@ describe.each(TRANSPORTS)('resuming on another instance, events over $name', ({ 
     b = null;
   });
 
-  it('moves to a second instance, then to that instance restarted, then back, and misses nothing', async () => {
+  it('moves to a second instance, then to that instance restarted, then back, and misses nothing', { timeout: 180_000 }, async () => {
     a = await startTestApp(env);
     // B has no worker: every event it delivers live was produced by A and crossed the transport.
     b = await startInstance(a.databaseUrl, { ...env, WORKER_ENABLED: 'false' });

@@ -43,10 +43,12 @@ export class Follower {
   constructor(
     private readonly apiKey: string,
     private readonly filter: { bulkId?: string } | null,
+    /** Where the first subscription resumes from (null: live from now). */
+    private readonly startAfter: string | null = null,
   ) {}
 
   get lastCursor(): string | null {
-    return this.received.at(-1)?.cursor ?? null;
+    return this.received.at(-1)?.cursor ?? this.startAfter;
   }
 
   /** Subscribes on `httpUrl`, from the last cursor received (or live from now); resolves once connected. */
