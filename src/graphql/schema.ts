@@ -12,6 +12,7 @@ import './api-key.js';
 import './provider-connection.js';
 import './inbound.js';
 import './sms.js';
+import './conversation.js';
 
 builder.queryType({});
 builder.mutationType({});
