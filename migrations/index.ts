@@ -8,6 +8,7 @@ import * as observability from './2026-12-01T03-observability.js';
 import * as apiKeyScopes from './2026-12-01T02-api-key-scopes.js';
 import * as workerLeases from './2026-12-01T01-worker-leases.js';
 import * as eventLog from './2026-12-01T04-event-log.js';
+import * as conversations from './2026-12-01T05-conversations.js';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-observability': observability,
   '2026-12-01T01-worker-leases': workerLeases,
   '2026-12-01T04-event-log': eventLog,
+  '2026-12-01T05-conversations': conversations,
 };

@@ -10,6 +10,8 @@ import { isUuid } from './connections.js';
 import { NotFoundError, parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 import { recordSubscriber } from './viber-subscribers.js';
+import { conversationChanged } from './conversation-changes.js';
+import { threadInbound } from './conversations.js';
 
 const filterSchema = z
   .object({
@@ -87,7 +89,8 @@ export class InboundService {
 }
 
 /**
- * Stores an inbound message inside the caller's transaction: in the account of the connection that
+ * Stores an inbound message inside the caller's transaction (opened by `transact`, which publishes the
+ * conversation change after commit), threaded into its sender's conversation: in the account of the connection that
  * received it, or of the message it answers. Returns the stored row; undefined when it was stored before
  * (providers retry callbacks, and the same message is stored and published once); null when no account
  * can be told which it belongs to.
@@ -104,7 +107,7 @@ export async function recordInbound(
   const accountId = origin.connection?.accountId ?? paired?.accountId;
   if (!accountId) return null;
   if (origin.connection && report.viberUser) await recordSubscriber(trx, origin.connection.id, report.viberUser, null, report.receivedAt, true, false);
-  return trx
+  const stored = await trx
     .insertInto('inboundMessage')
     .values({
       accountId,
@@ -121,4 +124,7 @@ export async function recordInbound(
     .onConflict((oc) => oc.columns(['accountId', 'provider', 'providerMessageId']).doNothing())
     .returningAll()
     .executeTakeFirst();
+  // A repeated callback is not a new message: it neither counts as unread nor publishes a change.
+  if (stored) await conversationChanged(trx, accountId, [await threadInbound(trx, stored, report)]);
+  return stored;
 }

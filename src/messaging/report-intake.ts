@@ -8,6 +8,7 @@ import { countFinished, detachedObservability, type Observability } from '../obs
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordInbound } from './inbound.js';
+import { transact } from './after-commit.js';
 import { lockMessagesOf, type Locked } from './locks.js';
 import type { OutcomeItem, OutcomeWriter } from './outcomes.js';
 import { recordSubscriberEvent } from './viber-subscribers.js';
@@ -106,7 +107,7 @@ export class ReportIntake {
     let events: AccountEvent[] = [];
     const spans = new CallbackSpans(this.observability.tracing);
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await transact(this.db, this.bus, async (trx) => {
         const { targets, rows } = await lockReportedAttempts(
           trx,
           groups.map((g) => g.reports.map((r) => (r.kind === 'status' || r.kind === 'seen' ? { match: r.match, origin: g.origin } : null))),
