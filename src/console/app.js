@@ -44,8 +44,11 @@ function inboundText(content) {
   return `[${label ?? content.type}${detail ? `: ${detail}` : ''}]`;
 }
 
+/** Outbound messages sent elsewhere (the API, a campaign) have no text the console can show. */
+const SENT_ELSEWHERE = 'Message sent through the API';
+
 function itemText(item) {
-  return item.__typename === 'InboundMessage' ? inboundText(item.content) : doc.outboundText(item);
+  return item.__typename === 'InboundMessage' ? inboundText(item.content) : (doc.outboundText(item) ?? SENT_ELSEWHERE);
 }
 
 // ── Formatting ───────────────────────────────────────────────────────────────────────────────────────
@@ -156,7 +159,7 @@ function renderTimeline() {
       const s = replyStatus(item);
       nodes.push(
         el('li', { class: 'item out', dataset: { key: itemKey(item) } },
-          el('div', { class: 'bubble' }, itemText(item)),
+          el('div', { class: `bubble${doc.outboundText(item) === null ? ' elsewhere' : ''}` }, itemText(item)),
           el('div', { class: 'meta' },
             el('time', { datetime: item.createdAt }, timeFormat.format(new Date(at))),
             s.failedOver ? el('span', { class: 'failover', title: 'Viber did not deliver; the message went by SMS' }, 'Failed over to SMS') : null,
@@ -280,9 +283,10 @@ async function reply(event) {
   try {
     const data = await api(doc.REPLY, { id, content: doc.replyContent(text, state.conversations.get(id)) });
     const result = data.replyToConversation;
-    if (result.message) {
+    if (result.sent) {
+      doc.rememberSentText(result.sent.messageId, text);
       $('reply-text').value = '';
-      if (id === state.selectedId) addItems([result.message]);
+      if (id === state.selectedId) addItems([result.sent]);
     } else {
       $('reply-error').textContent = doc.describeError(result);
     }
@@ -329,7 +333,7 @@ function startLive(from) {
     ],
     onState: setConnection,
     onUnauthorized: () => signOut('Your key is no longer accepted. Sign in again.'),
-    onGap: () => refresh(),
+    onGap: (feeds) => refresh({ timeline: feeds.some((f) => f !== 'conversations') }),
     onFeedError: (feed, message) => console.warn(`live ${feed}: ${message}`),
   });
   state.live.start();
@@ -337,11 +341,14 @@ function startLive(from) {
   window.omnigateConsole = { cursor: (name) => state.live?.cursor(name) ?? null };
 }
 
-/** Reloads what the live feeds could not replay: the list, and the open conversation. */
-async function refresh() {
+/**
+ * Reloads what a live feed could not replay: the list (conversation events), and the open conversation
+ * too when the message feeds lost their place.
+ */
+async function refresh({ timeline }) {
   try {
     await loadConversations();
-    if (state.selectedId) await loadTimeline(state.selectedId);
+    if (timeline && state.selectedId) await loadTimeline(state.selectedId);
   } catch (err) {
     console.warn('refresh failed', err);
   }
@@ -370,7 +377,8 @@ async function enterConsole(apiKey) {
 }
 
 function signOut(message = '') {
-  sessionStorage.removeItem(KEY_STORAGE);
+  // Everything this tab kept (the key, the texts of its replies) goes with the session.
+  sessionStorage.clear();
   state.live?.stop();
   state.live = null;
   state.apiKey = null;
