@@ -132,7 +132,8 @@ function renderThreadHead() {
   $('thread').hidden = !c;
   if (!c) return;
   $('thread-title').textContent = contactName(c);
-  const parts = [c.contact?.phoneNumber, c.contact?.viberUserId ? `Viber user ${c.contact.viberUserId}` : null, `replies go by ${c.channel}`];
+  // The title is the name when there is one; the number then goes beneath it (never twice).
+  const parts = [c.contact?.name ? c.contact?.phoneNumber : null, c.contact?.viberUserId ? `Viber user ${c.contact.viberUserId}` : null, `replies go by ${c.channel}`];
   $('thread-meta').textContent = parts.filter(Boolean).join(' · ');
 }
 

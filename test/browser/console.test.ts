@@ -253,6 +253,8 @@ describe('support console in a headless browser, offline', () => {
     expect(browser.blocked, JSON.stringify(browser.blocked, null, 2)).toEqual([]);
     expect(browser.externalSockets).toEqual([]);
     expect(browser.requests.filter((r) => !r.url.startsWith(proxy.url))).toEqual([]);
+    // The page's CSP refuses other hosts before any request: a refusal is the same mistake, caught here.
+    expect(browser.consoleProblems.filter((m) => /Content Security Policy/i.test(m))).toEqual([]);
     expect(browser.pageErrors).toEqual([]);
   });
 });
