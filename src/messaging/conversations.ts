@@ -221,7 +221,7 @@ export class ConversationService {
       );
     }
     if (provider === 'VIBER_BOT' && conversation.replyConnectionId) {
-      // Viber refuses messages to a user who unsubscribed from the bot (until they write again).
+      // Viber refuses bot messages to a user who unsubscribed (the registry follows its callbacks).
       const subscriber = await this.db
         .selectFrom('viberSubscriber')
         .select('subscribed')
@@ -229,7 +229,7 @@ export class ConversationService {
         .where('userId', '=', conversation.address)
         .executeTakeFirst();
       if (subscriber && !subscriber.subscribed) {
-        throw new ConversationNotReplyableError(conversation.id, 'VIBER_USER_UNSUBSCRIBED', 'the Viber user unsubscribed from the bot; a bot cannot message them until they write again');
+        throw new ConversationNotReplyableError(conversation.id, 'VIBER_USER_UNSUBSCRIBED', 'the Viber user unsubscribed from the bot; Viber refuses bot messages to them until they subscribe again');
       }
     }
     const to = conversation.addressKind === 'VIBER_USER_ID' ? { viberUserId: conversation.address } : { phoneNumber: conversation.address };
