@@ -70,7 +70,7 @@ describe('conversations over the simulator', () => {
     expect(c.unreadCount).toBe(1); // our own messages are never unread
   });
 
-  it('markConversationRead zeroes unread; reading again changes nothing', async () => {
+  it('markConversationRead zeroes unread and takes the conversation out of unreadOnly', async () => {
     const to = phone(2, 9);
     await sendText(to, 'Hello');
     const c = await waitFor(() => conversationOf(`+${to}`), (x) => x?.unreadCount === 1);
@@ -140,6 +140,11 @@ describe('conversations over the simulator', () => {
       await sub.until((e) => mine(e).length > before && mine(e).at(-1)!.conversationUpdated.conversation.lastMessage?.__typename === 'Message');
       await call(MarkConversationRead, { conversationId: id });
       await sub.until((e) => mine(e).at(-1)!.conversationUpdated.conversation.unreadCount === 0 && mine(e).length > before + 1);
+      // Reading what is already read changes nothing, so nothing is published.
+      const afterRead = mine(sub.events).length;
+      await call(MarkConversationRead, { conversationId: id });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(mine(sub.events)).toHaveLength(afterRead);
     } finally {
       sub.close();
       await client.dispose();
