@@ -116,7 +116,7 @@ builder.queryFields((t) => ({
 const NotReplyableReasonEnum = builder.enumType('ConversationNotReplyableReason', {
   description: 'Why a reply cannot go out on the route the person last wrote on.',
   values: {
-    VIBER_USER_UNSUBSCRIBED: { description: 'The Viber bot user unsubscribed; Viber refuses bot messages to them until they write again.' },
+    VIBER_USER_UNSUBSCRIBED: { description: 'The Viber bot user unsubscribed; Viber refuses bot messages to them until they subscribe again.' },
     CONNECTION_REMOVED: { description: 'The provider connection the person wrote on was deleted.' },
   } satisfies Record<NotReplyableReason, { description: string }>,
 });

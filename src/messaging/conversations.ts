@@ -221,7 +221,7 @@ export class ConversationService {
       );
     }
     if (provider === 'VIBER_BOT' && conversation.replyConnectionId) {
-      // Viber refuses messages to a user who unsubscribed from the bot (until they write again).
+      // Viber refuses bot messages to a user who unsubscribed (the registry follows its callbacks).
       const subscriber = await this.db
         .selectFrom('viberSubscriber')
         .select('subscribed')
@@ -229,7 +229,7 @@ export class ConversationService {
         .where('userId', '=', conversation.address)
         .executeTakeFirst();
       if (subscriber && !subscriber.subscribed) {
-        throw new ConversationNotReplyableError(conversation.id, 'VIBER_USER_UNSUBSCRIBED', 'the Viber user unsubscribed from the bot; a bot cannot message them until they write again');
+        throw new ConversationNotReplyableError(conversation.id, 'VIBER_USER_UNSUBSCRIBED', 'the Viber user unsubscribed from the bot; Viber refuses bot messages to them until they subscribe again');
       }
     }
     const to = conversation.addressKind === 'VIBER_USER_ID' ? { viberUserId: conversation.address } : { phoneNumber: conversation.address };
@@ -262,16 +262,37 @@ export class ConversationService {
   }
 }
 
+/** An inbound message just stored, with the report it came from (its sender's profile). */
+export interface StoredInbound {
+  stored: InboundMessageRow;
+  report: Extract<ProviderReport, { kind: 'inbound' }>;
+}
+
 /**
- * Threads a stored inbound message into its sender's conversation (same transaction as the insert): counts
- * it unread, makes it the last activity, and — unless an older message arrived late — makes its channel,
- * provider, connection and our address the route replies take. Returns the conversation id.
+ * Threads the inbound messages a transaction stored into their senders' conversations (same transaction
+ * as recordInbound): each counts unread, becomes the last activity and — unless an older message arrived
+ * late — makes its channel, provider, connection and our address the route replies take. A repeated
+ * callback stores nothing, so it never reaches here: no unread, no publish.
+ *
+ * Rows are taken in (account, address) order, the order a send takes them in (threadOutbound): a report
+ * batch and a send sharing people lock their rows alike and cannot deadlock each other.
  */
-export async function threadInbound(
-  trx: Kysely<Database>,
-  stored: InboundMessageRow,
-  report: Extract<ProviderReport, { kind: 'inbound' }>,
-): Promise<ConversationId> {
+export async function threadInbound(trx: Kysely<Database>, items: StoredInbound[]): Promise<void> {
+  const ordered = [...items].sort((a, b) => compare(a.stored.accountId, b.stored.accountId) || compare(a.stored.fromAddress, b.stored.fromAddress));
+  const changed = new Map<string, ConversationId[]>();
+  for (const { stored, report } of ordered) {
+    const id = await threadOne(trx, stored, report);
+    changed.set(stored.accountId, [...(changed.get(stored.accountId) ?? []), id]);
+  }
+  for (const [accountId, ids] of changed) await conversationChanged(trx, accountId, ids);
+}
+
+/** Byte order, as PostgreSQL's "C" collation and the send's `order by address` on ASCII addresses. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function threadOne(trx: Kysely<Database>, stored: InboundMessageRow, report: StoredInbound['report']): Promise<ConversationId> {
   const kind: AddressKind = report.viberUser ? 'VIBER_USER_ID' : 'PHONE_NUMBER';
   const { id } = await sql<{ id: string }>`
     insert into conversation as c (account_id, address, address_kind, name, reply_channel, reply_provider, reply_connection_id,
@@ -316,11 +337,11 @@ export async function threadOutbound(trx: Kysely<Database>, accountId: string, c
   if (contacts.length === 0) return new Map();
   const rows = await sql<{ id: string; address: string }>`
     insert into conversation as c (account_id, address, address_kind, reply_channel, reply_provider, reply_connection_id, reply_from, last_activity_at)
-    select distinct on (x.address) ${accountId}::uuid, x.address, x.kind, x.channel, x.provider, x.connection_id, x.sender, ${at}::timestamptz
+    select distinct on (x.address collate "C") ${accountId}::uuid, x.address, x.kind, x.channel, x.provider, x.connection_id, x.sender, ${at}::timestamptz
     from unnest(${contacts.map((c) => c.address)}::text[], ${contacts.map((c) => c.kind)}::text[], ${contacts.map((c) => c.channel)}::text[],
                 ${contacts.map((c) => c.provider)}::text[], ${contacts.map((c) => c.connectionId)}::uuid[], ${contacts.map((c) => c.from)}::text[])
            as x(address, kind, channel, provider, connection_id, sender)
-    order by x.address
+    order by x.address collate "C"
     on conflict (account_id, address) do update set last_activity_at = greatest(c.last_activity_at, excluded.last_activity_at)
     returning id, address`.execute(trx);
   return new Map(rows.rows.map((r) => [r.address, r.id as ConversationId]));

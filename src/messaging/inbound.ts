@@ -10,8 +10,6 @@ import { isUuid } from './connections.js';
 import { NotFoundError, parseInput } from './errors.js';
 import { decodePageArgs, toPage, type Page, type PageArgs } from './pagination.js';
 import { recordSubscriber } from './viber-subscribers.js';
-import { conversationChanged } from './conversation-changes.js';
-import { threadInbound } from './conversations.js';
 
 const filterSchema = z
   .object({
@@ -89,8 +87,8 @@ export class InboundService {
 }
 
 /**
- * Stores an inbound message inside the caller's transaction (opened by `transact`, which publishes the
- * conversation change after commit), threaded into its sender's conversation: in the account of the connection that
+ * Stores an inbound message inside the caller's transaction, which then threads what was stored into
+ * conversations (`threadInbound`, all of a transaction's messages at once, in a fixed order): in the account of the connection that
  * received it, or of the message it answers. Returns the stored row; undefined when it was stored before
  * (providers retry callbacks, and the same message is stored and published once); null when no account
  * can be told which it belongs to.
@@ -124,7 +122,5 @@ export async function recordInbound(
     .onConflict((oc) => oc.columns(['accountId', 'provider', 'providerMessageId']).doNothing())
     .returningAll()
     .executeTakeFirst();
-  // A repeated callback is not a new message: it neither counts as unread nor publishes a change.
-  if (stored) await conversationChanged(trx, accountId, [await threadInbound(trx, stored, report)]);
   return stored;
 }

@@ -75,7 +75,7 @@ export type ConversationFilter = {
 export type ConversationNotReplyableReason =
   /** The provider connection the person wrote on was deleted. */
   | 'CONNECTION_REMOVED'
-  /** The Viber bot user unsubscribed; Viber refuses bot messages to them until they write again. */
+  /** The Viber bot user unsubscribed; Viber refuses bot messages to them until they subscribe again. */
   | 'VIBER_USER_UNSUBSCRIBED';
 
 export type CreateScenarioInput = {

@@ -32,8 +32,10 @@ describe('conversations over the simulator', () => {
     await stopEngineApp(app);
   });
 
-  async function sendText(to: string, text: string) {
-    const r = await call(EngineSendMessage, { input: { from: 'Omnishop', destinations: [{ to: { phoneNumber: to } }], viber: { text: { text } } } });
+  /** Viber by default; SMS when asked (the simulator answers only Viber messages to numbers ending in 9). */
+  async function sendText(to: string, text: string, channel: 'VIBER' | 'SMS' = 'VIBER') {
+    const content = channel === 'VIBER' ? { viber: { text: { text } } } : { sms: { text } };
+    const r = await call(EngineSendMessage, { input: { from: 'Omnishop', destinations: [{ to: { phoneNumber: to } }], ...content } });
     return as(r.sendMessage, 'SendMessageSuccess').messages[0]!;
   }
 
@@ -58,19 +60,19 @@ describe('conversations over the simulator', () => {
     expect(answered!.lastMessage).toMatchObject({ __typename: 'InboundMessage', from: `+${to}` });
     expect(Date.parse(answered!.lastActivityAt)).toBeGreaterThanOrEqual(Date.parse(opened!.lastActivityAt));
 
-    const second = await sendText(to, 'Anything else?');
+    const second = await sendText(to, 'Anything else?', 'SMS');
     const c = await waitFor(() => timeline(answered!.id), (t) => t.timeline.edges.length === 3 && t.timeline.edges[0]!.node.__typename === 'Message' && (t.timeline.edges[0]!.node as { status: { groupName: string } }).status.groupName === 'DELIVERED');
     const nodes = c.timeline.edges.map((e) => e.node);
     // Newest first: our second message, the person's answer, our first message.
     expect(nodes.map((n) => n.__typename)).toEqual(['Message', 'InboundMessage', 'Message']);
-    expect(nodes[0]).toMatchObject({ messageId: second.messageId, status: { groupName: 'DELIVERED' } });
+    expect(nodes[0]).toMatchObject({ messageId: second.messageId, channel: 'SMS', status: { groupName: 'DELIVERED' } });
     expect(nodes[1]).toMatchObject({ from: `+${to}`, content: { type: 'TEXT' } });
     // The first message was seen by the simulator before it answered: its live status, not the accepted one.
     expect(nodes[2]).toMatchObject({ messageId: sent.messageId, status: { groupName: 'DELIVERED', name: 'DELIVERED_TO_HANDSET' } });
     expect(c.unreadCount).toBe(1); // our own messages are never unread
   });
 
-  it('markConversationRead zeroes unread; reading again changes nothing', async () => {
+  it('markConversationRead zeroes unread and takes the conversation out of unreadOnly', async () => {
     const to = phone(2, 9);
     await sendText(to, 'Hello');
     const c = await waitFor(() => conversationOf(`+${to}`), (x) => x?.unreadCount === 1);
@@ -88,9 +90,13 @@ describe('conversations over the simulator', () => {
     const r = await call(ReplyToConversation, { conversationId: c!.id, content: { sms: { text: 'Happy to help' } } });
     const reply = as(r.replyToConversation, 'ReplyToConversationSuccess').reply;
     expect(reply).toMatchObject({ to: `+${to}`, channel: 'VIBER', status: { groupName: 'PENDING' } });
-    const t = await waitFor(() => timeline(c!.id), (x) => x.timeline.edges[0]?.node.__typename === 'Message' && (x.timeline.edges[0].node as { status: { groupName: string } }).status.groupName === 'DELIVERED');
-    expect(t.timeline.edges[0]!.node).toMatchObject({ messageId: reply.messageId, channel: 'VIBER', attempts: [{ provider: 'SIMULATOR', channel: 'VIBER' }] });
-    expect(t.lastMessage).toMatchObject({ __typename: 'Message', messageId: reply.messageId });
+    const replyNode = (x: Awaited<ReturnType<typeof timeline>>) =>
+      x.timeline.edges.map((e) => e.node).find((n) => n.__typename === 'Message' && n.messageId === reply.messageId) as { status: { groupName: string } } | undefined;
+    const t = await waitFor(() => timeline(c!.id), (x) => replyNode(x)?.status.groupName === 'DELIVERED');
+    expect(replyNode(t)).toMatchObject({ channel: 'VIBER', attempts: [{ provider: 'SIMULATOR', channel: 'VIBER' }] });
+    // Newer than the person's message it answers (the simulator may already have answered it in turn).
+    const kinds = t.timeline.edges.map((e) => (e.node.__typename === 'Message' && e.node.messageId === reply.messageId ? 'reply' : e.node.__typename));
+    expect(kinds.slice(-3)).toEqual(['reply', 'InboundMessage', 'Message']);
   });
 
   it('pages a timeline and the list with cursors, with no row twice or missing', async () => {
@@ -137,9 +143,16 @@ describe('conversations over the simulator', () => {
       const id = first!.conversationUpdated.conversation.id;
       const before = mine(sub.events).length;
       await call(ReplyToConversation, { conversationId: id, content: { sms: { text: 'On it' } } });
-      await sub.until((e) => mine(e).length > before && mine(e).at(-1)!.conversationUpdated.conversation.lastMessage?.__typename === 'Message');
+      await sub.until((e) => mine(e).slice(before).some((x) => x.conversationUpdated.conversation.lastMessage?.__typename === 'Message'));
+      // The simulator answers the reply too (the number ends in 9): a second unread message.
+      await sub.until((e) => mine(e).some((x) => x.conversationUpdated.conversation.unreadCount === 2));
       await call(MarkConversationRead, { conversationId: id });
       await sub.until((e) => mine(e).at(-1)!.conversationUpdated.conversation.unreadCount === 0 && mine(e).length > before + 1);
+      // Reading what is already read changes nothing, so nothing is published.
+      const afterRead = mine(sub.events).length;
+      await call(MarkConversationRead, { conversationId: id });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(mine(sub.events)).toHaveLength(afterRead);
     } finally {
       sub.close();
       await client.dispose();
