@@ -51,6 +51,7 @@ describe('support console in a headless browser, offline', () => {
   let browser: OfflineBrowser;
   let page: Page;
   let consoleUrl: string;
+  let consoleKey: string;
 
   /** A customer writes on Viber: Infobip posts the inbound message to our signed callback URL. */
   async function customerWrites(...texts: string[]): Promise<void> {
@@ -91,6 +92,10 @@ describe('support console in a headless browser, offline', () => {
     const url = (purpose: string) => connection.webhookUrls.find((w) => w.purpose === purpose)!.url;
     urls = { delivery: url('DELIVERY_REPORTS'), seen: url('SEEN_REPORTS'), inbound: url('INBOUND_MESSAGES') };
     callbackHeaders = { Authorization: connection.callbackAuthorization };
+    // The agent signs in with a key of the narrow scope the README tells them to create.
+    const created = await graphql(app, `mutation { createApiKey(name: "support console", scopes: [CONSOLE]) {
+      ... on CreateApiKeySuccess { secret } } }`);
+    consoleKey = created.createApiKey.secret as string;
     const target = new URL(app.url);
     proxy = new TcpProxy({ host: target.hostname, port: Number(target.port) });
     await proxy.start();
@@ -136,19 +141,27 @@ describe('support console in a headless browser, offline', () => {
     expect(await page.evaluate(() => sessionStorage.length + localStorage.length)).toBe(0);
   });
 
-  it('signs in with the key (kept in sessionStorage only, sent as App <key>) and shows the empty state', async () => {
-    await page.getByLabel('API key').fill(app.apiKey);
+  it('signs in with a console key (kept in sessionStorage only, sent as App <key>) and shows the empty state', async () => {
+    await page.getByLabel('API key').fill(consoleKey);
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Conversations' }).waitFor({ state: 'visible' });
     await page.getByText('No conversations yet').waitFor({ state: 'visible' });
     await until('the live connection', async () => (await page.locator('#connection').getAttribute('data-state')) === 'live');
 
     const storage = await page.evaluate(() => ({ session: { ...sessionStorage }, local: { ...localStorage } }));
-    expect(Object.values(storage.session)).toEqual([app.apiKey]);
+    expect(Object.values(storage.session)).toEqual([consoleKey]);
     expect(storage.local).toEqual({});
     const init = browser.frames.find((f) => f.direction === 'sent' && f.payload.includes('"connection_init"'));
-    expect(JSON.parse(init!.payload)).toEqual({ type: 'connection_init', payload: { authorization: `App ${app.apiKey}` } });
+    expect(JSON.parse(init!.payload)).toEqual({ type: 'connection_init', payload: { authorization: `App ${consoleKey}` } });
     await shot(page, 'empty');
+
+    // Every API call over HTTP: the key as App <key>, JSON, and the CSRF-prevention header.
+    const posts = browser.requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/graphql');
+    const signedIn = posts.filter((r) => r.headers.authorization !== 'App og_not_a_real_key');
+    expect(signedIn.length).toBeGreaterThan(0);
+    for (const r of signedIn) {
+      expect(r.headers).toMatchObject({ authorization: `App ${consoleKey}`, 'content-type': 'application/json', 'x-graphql-yoga-csrf': '1' });
+    }
 
     // A reload (same tab) keeps the session; the key never has to be pasted twice.
     await page.reload({ waitUntil: 'load' });
