@@ -23,6 +23,8 @@ const state = {
   live: null,
   /** Bumped on every selection: answers for an earlier selection are dropped. */
   selection: 0,
+  /** Where the open conversation's older messages start (null: all shown). */
+  olderCursor: null,
 };
 
 // ── Items ────────────────────────────────────────────────────────────────────────────────────────────
@@ -173,6 +175,11 @@ function renderTimeline() {
   if (atBottom) box.scrollTop = box.scrollHeight;
 }
 
+/** Screen readers hear new messages once, not the whole re-rendered timeline. */
+function announce(text) {
+  $('announcer').textContent = text;
+}
+
 function setConnection(stateName, detail) {
   const node = $('connection');
   node.dataset.state = stateName;
@@ -218,9 +225,10 @@ function addItems(items) {
   if (changed) renderTimeline();
 }
 
-async function loadTimeline(id) {
+async function loadTimeline(id, { older = false } = {}) {
   const selection = state.selection;
-  const data = await api(doc.TIMELINE, { id, first: TIMELINE_PAGE });
+  const after = older ? state.olderCursor : null;
+  const data = await api(doc.TIMELINE, { id, first: TIMELINE_PAGE, after });
   if (selection !== state.selection) return;
   if (!data.conversation) {
     state.conversations.delete(id);
@@ -229,9 +237,28 @@ async function loadTimeline(id) {
     renderThreadHead();
     return;
   }
-  state.timeline = new Map();
-  addItems(data.conversation.timeline.edges.map((e) => e.node));
+  const page = data.conversation.timeline;
+  if (!older) state.timeline = new Map();
+  state.olderCursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  $('older').hidden = !state.olderCursor;
+  // Oldest first into the map: the display's sort is stable, so messages of the same millisecond keep
+  // the server's order.
+  addItems(page.edges.map((e) => e.node).reverse());
   renderTimeline();
+}
+
+async function showOlder() {
+  const box = $('timeline');
+  const fromBottom = box.scrollHeight - box.scrollTop;
+  $('older').disabled = true;
+  try {
+    await loadTimeline(state.selectedId, { older: true });
+    box.scrollTop = box.scrollHeight - fromBottom; // keep the message the agent was reading in place
+  } catch (err) {
+    $('reply-error').textContent = `Older messages could not be loaded: ${err.message}`;
+  } finally {
+    $('older').disabled = false;
+  }
 }
 
 let markReadTimer = null;
@@ -257,6 +284,8 @@ async function select(id) {
   state.selectedId = id;
   state.selection += 1;
   state.timeline = new Map();
+  state.olderCursor = null;
+  $('older').hidden = true;
   renderList();
   renderThreadHead();
   renderTimeline();
@@ -318,7 +347,11 @@ function startLive(from) {
         cursorOf: (d) => d.inboundMessageReceived.cursor,
         onEvent: (d) => {
           const inbound = d.inboundMessageReceived;
-          if (doc.belongsTo(inbound, state.conversations.get(state.selectedId))) addItems([inbound]);
+          const open = state.conversations.get(state.selectedId);
+          if (doc.belongsTo(inbound, open) && !state.timeline.has(itemKey(inbound))) {
+            addItems([inbound]);
+            announce(`New message from ${contactName(open)}: ${itemText(inbound)}`);
+          }
         },
       },
       {
@@ -417,6 +450,7 @@ function init() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
   $('reply-form').addEventListener('submit', reply);
+  $('older').addEventListener('click', showOlder);
   $('reply-text').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $('reply-form').requestSubmit();
   });

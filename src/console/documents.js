@@ -30,8 +30,10 @@ export const CONVERSATIONS = `query ConsoleConversations($first: Int) {
   conversations(first: $first) { edges { node { ${CONVERSATION} } } }
 }`;
 
-export const TIMELINE = `query ConsoleTimeline($id: ID!, $first: Int) {
-  conversation(id: $id) { ${CONVERSATION} timeline(first: $first) { edges { node { ${ITEM} } } } }
+/** Newest first: `after` pages back to older messages. */
+export const TIMELINE = `query ConsoleTimeline($id: ID!, $first: Int, $after: String) {
+  conversation(id: $id) { ${CONVERSATION} timeline(first: $first, after: $after) {
+    edges { node { ${ITEM} } } pageInfo { hasNextPage endCursor } } }
 }`;
 
 export const MARK_READ = `mutation ConsoleMarkRead($id: ID!) {

@@ -262,6 +262,30 @@ describe('support console in a headless browser, offline', () => {
     expect(resubscribed?.payload?.variables?.after).toBe(before);
   });
 
+  it('shows the newest 100 messages of a conversation and pages back to older ones on request', async () => {
+    const more = Array.from({ length: 80 }, (_, i) => `Still waiting (${i + 1})`);
+    const res = await infobip.postInboundViber(
+      urls.inbound,
+      more.map((text) => ({ sender: CUSTOMER.digits, to: VIBER_SENDER, message: { type: 'TEXT' as const, text } })),
+      { headers: callbackHeaders },
+    );
+    expect(res.status, res.text).toBe(200);
+    const items = page.locator('#timeline .item');
+    await expect.poll(() => items.count(), { timeout: 15_000 }).toBe(104); // 2 + 2 replies + 20 + 80
+
+    await page.reload({ waitUntil: 'load' });
+    await page.getByRole('button', { name: new RegExp(`^\\${CUSTOMER.e164}, VIBER`) }).click();
+    await expect.poll(() => items.count()).toBe(100);
+    // The newest 100: the four first messages (two inbound, two of ours) are older than that.
+    expect(await items.first().locator('.bubble').innerText()).toBe('Are you there? (1)');
+    const older = page.getByRole('button', { name: 'Show older messages' });
+    await older.click();
+    await expect.poll(() => items.count()).toBe(104);
+    expect(await items.first().locator('.bubble').innerText()).toBe('Hello, where is my parcel?');
+    await older.waitFor({ state: 'hidden' });
+    await shot(page, 'older');
+  });
+
   it('made no request to any host but this machine', () => {
     expect(browser.blocked, JSON.stringify(browser.blocked, null, 2)).toEqual([]);
     expect(browser.externalSockets).toEqual([]);
