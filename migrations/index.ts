@@ -9,6 +9,7 @@ import * as apiKeyScopes from './2026-12-01T02-api-key-scopes.js';
 import * as workerLeases from './2026-12-01T01-worker-leases.js';
 import * as eventLog from './2026-12-01T04-event-log.js';
 import * as apiKeyRateLimits from './2026-12-01T06-api-key-rate-limits.js';
+import * as conversations from './2026-12-01T05-conversations.js';
 
 /** Every migration, by name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-worker-leases': workerLeases,
   '2026-12-01T04-event-log': eventLog,
   '2026-12-01T06-api-key-rate-limits': apiKeyRateLimits,
+  '2026-12-01T05-conversations': conversations,
 };

@@ -18,6 +18,7 @@ import { InDoubtResolver, inDoubtTask } from './messaging/in-doubt.js';
 import { ReportService } from './messaging/reports.js';
 import { ScenarioService } from './messaging/scenarios.js';
 import { SendService } from './messaging/send.js';
+import { ConversationService } from './messaging/conversations.js';
 import { ExpiryService, expireTask } from './messaging/expiry.js';
 import { OutcomeWriter } from './messaging/outcomes.js';
 import { ReportIntake, UnknownAttemptError } from './messaging/report-intake.js';
@@ -42,6 +43,7 @@ export interface Services {
   reports: ReportService;
   inbound: InboundService;
   events: EventService;
+  conversations: ConversationService;
   reportPush: ReportPush;
   clock: Clock;
   outcomes: OutcomeWriter;
@@ -120,11 +122,13 @@ export function createServices(
     batchSize: config.RETENTION_BATCH_SIZE,
     intervalMs: config.RETENTION_INTERVAL_MS,
   });
+  const send = new SendService(db, bus, scenarios, connections, clock, outbound, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000);
   return {
     accounts: new AccountService(db, apiKeys, outbound),
     apiKeys,
     scenarios,
-    send: new SendService(db, scenarios, connections, clock, outbound, observability, config.IDEMPOTENCY_KEY_TTL_HOURS * 3600_000),
+    send,
+    conversations: new ConversationService(db, bus, send),
     connections,
     providers,
     publicUrl,

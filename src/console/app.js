@@ -23,6 +23,8 @@ const state = {
   live: null,
   /** Bumped on every selection: answers for an earlier selection are dropped. */
   selection: 0,
+  /** Where the open conversation's older messages start (null: all shown). */
+  olderCursor: null,
 };
 
 // ── Items ────────────────────────────────────────────────────────────────────────────────────────────
@@ -44,8 +46,11 @@ function inboundText(content) {
   return `[${label ?? content.type}${detail ? `: ${detail}` : ''}]`;
 }
 
+/** Outbound messages sent elsewhere (the API, a campaign) have no text the console can show. */
+const SENT_ELSEWHERE = 'Message sent through the API';
+
 function itemText(item) {
-  return item.__typename === 'InboundMessage' ? inboundText(item.content) : doc.outboundText(item);
+  return item.__typename === 'InboundMessage' ? inboundText(item.content) : (doc.outboundText(item) ?? SENT_ELSEWHERE);
 }
 
 // ── Formatting ───────────────────────────────────────────────────────────────────────────────────────
@@ -129,7 +134,8 @@ function renderThreadHead() {
   $('thread').hidden = !c;
   if (!c) return;
   $('thread-title').textContent = contactName(c);
-  const parts = [c.contact?.phoneNumber, c.contact?.viberUserId ? `Viber user ${c.contact.viberUserId}` : null, `replies go by ${c.channel}`];
+  // The title is the name when there is one; the number then goes beneath it (never twice).
+  const parts = [c.contact?.name ? c.contact?.phoneNumber : null, c.contact?.viberUserId ? `Viber user ${c.contact.viberUserId}` : null, `replies go by ${c.channel}`];
   $('thread-meta').textContent = parts.filter(Boolean).join(' · ');
 }
 
@@ -156,7 +162,7 @@ function renderTimeline() {
       const s = replyStatus(item);
       nodes.push(
         el('li', { class: 'item out', dataset: { key: itemKey(item) } },
-          el('div', { class: 'bubble' }, itemText(item)),
+          el('div', { class: `bubble${doc.outboundText(item) === null ? ' elsewhere' : ''}` }, itemText(item)),
           el('div', { class: 'meta' },
             el('time', { datetime: item.createdAt }, timeFormat.format(new Date(at))),
             s.failedOver ? el('span', { class: 'failover', title: 'Viber did not deliver; the message went by SMS' }, 'Failed over to SMS') : null,
@@ -167,6 +173,11 @@ function renderTimeline() {
   if (nodes.length === 0) nodes.push(el('li', { class: 'empty' }, 'No messages in this conversation yet.'));
   box.replaceChildren(...nodes);
   if (atBottom) box.scrollTop = box.scrollHeight;
+}
+
+/** Screen readers hear new messages once, not the whole re-rendered timeline. */
+function announce(text) {
+  $('announcer').textContent = text;
 }
 
 function setConnection(stateName, detail) {
@@ -214,9 +225,10 @@ function addItems(items) {
   if (changed) renderTimeline();
 }
 
-async function loadTimeline(id) {
+async function loadTimeline(id, { older = false } = {}) {
   const selection = state.selection;
-  const data = await api(doc.TIMELINE, { id, first: TIMELINE_PAGE });
+  const after = older ? state.olderCursor : null;
+  const data = await api(doc.TIMELINE, { id, first: TIMELINE_PAGE, after });
   if (selection !== state.selection) return;
   if (!data.conversation) {
     state.conversations.delete(id);
@@ -225,9 +237,28 @@ async function loadTimeline(id) {
     renderThreadHead();
     return;
   }
-  state.timeline = new Map();
-  addItems(data.conversation.timeline.edges.map((e) => e.node));
+  const page = data.conversation.timeline;
+  if (!older) state.timeline = new Map();
+  state.olderCursor = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+  $('older').hidden = !state.olderCursor;
+  // Oldest first into the map: the display's sort is stable, so messages of the same millisecond keep
+  // the server's order.
+  addItems(page.edges.map((e) => e.node).reverse());
   renderTimeline();
+}
+
+async function showOlder() {
+  const box = $('timeline');
+  const fromBottom = box.scrollHeight - box.scrollTop;
+  $('older').disabled = true;
+  try {
+    await loadTimeline(state.selectedId, { older: true });
+    box.scrollTop = box.scrollHeight - fromBottom; // keep the message the agent was reading in place
+  } catch (err) {
+    $('reply-error').textContent = `Older messages could not be loaded: ${err.message}`;
+  } finally {
+    $('older').disabled = false;
+  }
 }
 
 let markReadTimer = null;
@@ -253,6 +284,8 @@ async function select(id) {
   state.selectedId = id;
   state.selection += 1;
   state.timeline = new Map();
+  state.olderCursor = null;
+  $('older').hidden = true;
   renderList();
   renderThreadHead();
   renderTimeline();
@@ -280,9 +313,10 @@ async function reply(event) {
   try {
     const data = await api(doc.REPLY, { id, content: doc.replyContent(text, state.conversations.get(id)) });
     const result = data.replyToConversation;
-    if (result.message) {
+    if (result.sent) {
+      doc.rememberSentText(result.sent.messageId, text);
       $('reply-text').value = '';
-      if (id === state.selectedId) addItems([result.message]);
+      if (id === state.selectedId) addItems([result.sent]);
     } else {
       $('reply-error').textContent = doc.describeError(result);
     }
@@ -313,7 +347,11 @@ function startLive(from) {
         cursorOf: (d) => d.inboundMessageReceived.cursor,
         onEvent: (d) => {
           const inbound = d.inboundMessageReceived;
-          if (doc.belongsTo(inbound, state.conversations.get(state.selectedId))) addItems([inbound]);
+          const open = state.conversations.get(state.selectedId);
+          if (doc.belongsTo(inbound, open) && !state.timeline.has(itemKey(inbound))) {
+            addItems([inbound]);
+            announce(`New message from ${contactName(open)}: ${itemText(inbound)}`);
+          }
         },
       },
       {
@@ -329,7 +367,7 @@ function startLive(from) {
     ],
     onState: setConnection,
     onUnauthorized: () => signOut('Your key is no longer accepted. Sign in again.'),
-    onGap: () => refresh(),
+    onGap: (feeds) => refresh({ timeline: feeds.some((f) => f !== 'conversations') }),
     onFeedError: (feed, message) => console.warn(`live ${feed}: ${message}`),
   });
   state.live.start();
@@ -337,11 +375,14 @@ function startLive(from) {
   window.omnigateConsole = { cursor: (name) => state.live?.cursor(name) ?? null };
 }
 
-/** Reloads what the live feeds could not replay: the list, and the open conversation. */
-async function refresh() {
+/**
+ * Reloads what a live feed could not replay: the list (conversation events), and the open conversation
+ * too when the message feeds lost their place.
+ */
+async function refresh({ timeline }) {
   try {
     await loadConversations();
-    if (state.selectedId) await loadTimeline(state.selectedId);
+    if (timeline && state.selectedId) await loadTimeline(state.selectedId);
   } catch (err) {
     console.warn('refresh failed', err);
   }
@@ -370,7 +411,8 @@ async function enterConsole(apiKey) {
 }
 
 function signOut(message = '') {
-  sessionStorage.removeItem(KEY_STORAGE);
+  // Everything this tab kept (the key, the texts of its replies) goes with the session.
+  sessionStorage.clear();
   state.live?.stop();
   state.live = null;
   state.apiKey = null;
@@ -408,6 +450,7 @@ function init() {
   $('sign-in-form').addEventListener('submit', signIn);
   $('sign-out').addEventListener('click', () => signOut());
   $('reply-form').addEventListener('submit', reply);
+  $('older').addEventListener('click', showOlder);
   $('reply-text').addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) $('reply-form').requestSubmit();
   });

@@ -30,8 +30,10 @@ export const CONVERSATIONS = `query ConsoleConversations($first: Int) {
   conversations(first: $first) { edges { node { ${CONVERSATION} } } }
 }`;
 
-export const TIMELINE = `query ConsoleTimeline($id: ID!, $first: Int) {
-  conversation(id: $id) { ${CONVERSATION} timeline(first: $first) { edges { node { ${ITEM} } } } }
+/** Newest first: `after` pages back to older messages. */
+export const TIMELINE = `query ConsoleTimeline($id: ID!, $first: Int, $after: String) {
+  conversation(id: $id) { ${CONVERSATION} timeline(first: $first, after: $after) {
+    edges { node { ${ITEM} } } pageInfo { hasNextPage endCursor } } }
 }`;
 
 export const MARK_READ = `mutation ConsoleMarkRead($id: ID!) {
@@ -44,9 +46,9 @@ export const MARK_READ = `mutation ConsoleMarkRead($id: ID!) {
 export const REPLY = `mutation ConsoleReply($id: ID!, $content: ReplyContentInput!) {
   replyToConversation(conversationId: $id, content: $content) {
     __typename
-    ... on ReplyToConversationSuccess { message { __typename ${OUTBOUND} } }
-    ... on ValidationError { fieldErrors { path message } }
-    ... on NotFoundError { message }
+    ... on ReplyToConversationSuccess { sent: message { __typename ${OUTBOUND} } }
+    ... on ValidationError { message fieldErrors { path message } }
+    ... on Error { message }
   }
 }`;
 
@@ -62,14 +64,41 @@ export const ON_STATUS = `subscription ConsoleStatus($after: String) {
   messageStatusChanged(after: $after) { cursor message { ${OUTBOUND} } }
 }`;
 
-/** The reply's content, as replyToConversation takes it. */
+/** The reply's content: the same text for Viber and SMS, so it goes out whichever channel the person used. */
 export function replyContent(text) {
-  return { text };
+  return { viber: { text: { text } }, sms: { text } };
 }
 
-/** The text of an outbound message as the agent wrote it. */
+const SENT_TEXTS = 'omnigate.console.sentTexts';
+const SENT_TEXTS_KEPT = 500;
+
+/**
+ * The API does not return what a message said (Message has no content field), so the console remembers
+ * the text of each reply it sent, in this tab's session, by message id.
+ */
+export function rememberSentText(messageId, text) {
+  const texts = readSentTexts();
+  texts[messageId] = text;
+  const ids = Object.keys(texts);
+  for (const id of ids.slice(0, Math.max(0, ids.length - SENT_TEXTS_KEPT))) delete texts[id];
+  try {
+    sessionStorage.setItem(SENT_TEXTS, JSON.stringify(texts));
+  } catch {
+    // Storage full or unavailable: the text is still shown until the page reloads.
+  }
+}
+
+function readSentTexts() {
+  try {
+    return JSON.parse(sessionStorage.getItem(SENT_TEXTS) ?? '{}') ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** The text of an outbound message when this tab sent it; null for messages sent elsewhere. */
 export function outboundText(message) {
-  return message.text ?? '';
+  return readSentTexts()[message.messageId] ?? null;
 }
 
 /** Whether a live inbound message belongs to this conversation: the same person wrote it. */

@@ -26,6 +26,7 @@ export interface Database {
   workerLease: WorkerLeaseTable;
   event: EventTable;
   eventHead: EventHeadTable;
+  conversation: ConversationTable;
 }
 
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -111,6 +112,8 @@ export interface MessageTable {
   doneAt: Date | null;
   seenAt: Date | null;
   options: Json<MessageOptions>;
+  /** The conversation this message belongs to (null for messages sent before conversations existed). */
+  conversationRef: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: CreatedAt;
 }
@@ -229,6 +232,8 @@ export interface InboundMessageTable {
   pairedMessageRef: string | null;
   connectionId: string | null;
   receivedAt: Date;
+  /** The conversation this message belongs to (null for messages received before conversations existed). */
+  conversationRef: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
 }
 
@@ -321,3 +326,27 @@ export interface WorkerLeaseTable {
   startedAt: ColumnType<Date, Date | undefined, Date>;
   heartbeatAt: ColumnType<Date, Date | undefined, Date>;
 }
+
+/** How a conversation's person is addressed: a phone number (E.164), or a Viber bot user id. */
+export type AddressKind = 'PHONE_NUMBER' | 'VIBER_USER_ID';
+
+/** One person of one account, and where a reply to them goes (see migrations/2026-12-01T05-conversations.ts). */
+export interface ConversationTable {
+  id: Generated<string>;
+  accountId: string;
+  address: string;
+  addressKind: AddressKind;
+  name: string | null;
+  replyChannel: Channel;
+  replyProvider: ProviderType;
+  replyConnectionId: string | null;
+  /** Our address the person last wrote to (the sender a reply goes from). */
+  replyFrom: string | null;
+  lastInboundAt: Date | null;
+  lastActivityAt: Date;
+  unreadCount: ColumnType<number, number | undefined, number>;
+  readAt: Date | null;
+  createdAt: CreatedAt;
+}
+
+export type ConversationRow = Selectable<ConversationTable>;

@@ -23,3 +23,11 @@ export function asAttemptId(value: string): AttemptId | null {
 export function asAttemptRef(value: string): AttemptRef {
   return value as AttemptRef;
 }
+
+/** conversation.id: a uuid, the `Conversation.id` clients see. */
+export type ConversationId = Branded<string, 'ConversationId'>;
+
+/** A conversation id as a client gave it: ours only if it is a uuid (anything else names no conversation). */
+export function asConversationId(value: string): ConversationId | null {
+  return UUID.test(value) ? (value.toLowerCase() as ConversationId) : null;
+}

@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
  */
 export type ApiServices = Pick<
   Services,
-  'accounts' | 'apiKeys' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush' | 'events'
+  'accounts' | 'apiKeys' | 'scenarios' | 'send' | 'connections' | 'bulks' | 'reports' | 'inbound' | 'reportPush' | 'events' | 'conversations'
 >;
 
 /**

@@ -134,10 +134,11 @@ export const MessageType = builder.objectRef<MessageRow>('Message').implement({
       load: (messageRefs: string[], ctx) => ctx.services.reportPush.deliveriesOf(messageRefs),
       resolve: (m) => m.id,
     }),
-    attempts: t.loadableList({
-      type: AttemptType,
-      load: (messageRefs: string[], ctx) => ctx.services.reports.attemptsOf(messageRefs),
-      resolve: (m) => m.id,
+    // The uncached loader, like price and network: a subscription's context lives for all its events,
+    // and a cached list would show a message's attempts as the first event found them (no SMS failover).
+    attempts: t.field({
+      type: [AttemptType],
+      resolve: (m, _args, ctx) => attemptsOfMessage(ctx).load(m.id),
     }),
   }),
 });

@@ -13,6 +13,7 @@ import './provider-connection.js';
 import './inbound.js';
 import './events.js';
 import './sms.js';
+import './conversation.js';
 
 builder.queryType({});
 builder.mutationType({});

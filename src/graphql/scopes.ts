@@ -25,6 +25,15 @@ const sendOrConsoleReply: FieldAccess = {
 };
 
 /**
+ * Conversation work (reading, replying to one person): a console's job, and any sender's. `console` is
+ * the scope needed; a `send` key may too, since what it could already do (sendMessage to that person) is more.
+ */
+const consoleOrSend: FieldAccess = {
+  scope: 'console',
+  alternative: { scope: 'send', rule: 'a reply to one person', allows: () => true },
+};
+
+/**
  * THE place where each root field gets its scope. The scope guard (scope-guard.ts) refuses an operation
  * before any resolver runs when the key lacks the scope of one of its root fields; a root field missing
  * here needs `admin`, and test/integration/scopes.test.ts fails until it is given a scope.
@@ -35,6 +44,8 @@ export const ROOT_FIELD_SCOPES = {
     apiKeys: need('admin'),
     bulk: need('read'),
     events: need('read'),
+    conversation: need('read'),
+    conversations: need('read'),
     inboundMessages: need('read'),
     message: need('read'),
     messages: need('read'),
@@ -52,7 +63,10 @@ export const ROOT_FIELD_SCOPES = {
     createScenario: need('admin'),
     deleteProviderConnection: need('admin'),
     deleteScenario: need('admin'),
+    // A reply goes to one person, like the console's single-destination sendMessage; `send` holds it too.
+    markConversationRead: consoleOrSend,
     pauseBulk: need('send'),
+    replyToConversation: consoleOrSend,
     rescheduleBulk: need('send'),
     resumeBulk: need('send'),
     revokeApiKey: need('admin'),
@@ -68,6 +82,7 @@ export const ROOT_FIELD_SCOPES = {
   },
   Subscription: {
     bulkProgress: need('read'),
+    conversationUpdated: need('read'),
     inboundMessageReceived: need('read'),
     messageStatusChanged: need('read'),
   },

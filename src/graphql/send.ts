@@ -127,7 +127,7 @@ const ViberRichInput = builder.inputType('ViberRichInput', {
   }),
 });
 
-const ViberContentInput = builder.inputType('ViberContentInput', {
+export const ViberContentInput = builder.inputType('ViberContentInput', {
   description: 'Exactly one content type. Limits depend on the provider carrying the step and are checked on accept.',
   isOneOf: true,
   fields: (t) => ({
@@ -144,7 +144,7 @@ const ViberContentInput = builder.inputType('ViberContentInput', {
   }),
 });
 
-const SmsContentInput = builder.inputType('SmsContentInput', {
+export const SmsContentInput = builder.inputType('SmsContentInput', {
   fields: (t) => ({ text: t.string({ required: true }) }),
 });
 

@@ -87,7 +87,8 @@ export class InboundService {
 }
 
 /**
- * Stores an inbound message inside the caller's transaction: in the account of the connection that
+ * Stores an inbound message inside the caller's transaction, which then threads what was stored into
+ * conversations (`threadInbound`, all of a transaction's messages at once, in a fixed order): in the account of the connection that
  * received it, or of the message it answers. Returns the stored row; undefined when it was stored before
  * (providers retry callbacks, and the same message is stored and published once); null when no account
  * can be told which it belongs to.
@@ -104,7 +105,7 @@ export async function recordInbound(
   const accountId = origin.connection?.accountId ?? paired?.accountId;
   if (!accountId) return null;
   if (origin.connection && report.viberUser) await recordSubscriber(trx, origin.connection.id, report.viberUser, null, report.receivedAt, true, false);
-  return trx
+  const stored = await trx
     .insertInto('inboundMessage')
     .values({
       accountId,
@@ -121,4 +122,5 @@ export async function recordInbound(
     .onConflict((oc) => oc.columns(['accountId', 'provider', 'providerMessageId']).doNothing())
     .returningAll()
     .executeTakeFirst();
+  return stored;
 }

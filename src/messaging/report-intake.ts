@@ -8,6 +8,8 @@ import { countFinished, detachedObservability, type Observability } from '../obs
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordInbound } from './inbound.js';
+import { threadInbound, type StoredInbound } from './conversations.js';
+import { transact } from './after-commit.js';
 import { lockMessagesOf, type Locked } from './locks.js';
 import type { OutcomeItem, OutcomeWriter } from './outcomes.js';
 import { recordSubscriberEvent } from './viber-subscribers.js';
@@ -106,7 +108,7 @@ export class ReportIntake {
     let events: AccountEvent[] = [];
     const spans = new CallbackSpans(this.observability.tracing);
     try {
-      await this.db.transaction().execute(async (trx) => {
+      await transact(this.db, this.bus, async (trx) => {
         const { targets, rows } = await lockReportedAttempts(
           trx,
           groups.map((g) => g.reports.map((r) => (r.kind === 'status' || r.kind === 'seen' ? { match: r.match, origin: g.origin } : null))),
@@ -133,9 +135,11 @@ export class ReportIntake {
               ),
         );
         for (const change of await this.outcomes.record(trx, locked, outcomes)) published.push({ kind: 'status', ...change });
+        const stored: StoredInbound[] = [];
         for (const [g, group] of groups.entries()) {
-          if (!results[g]) await this.applyOthers(trx, group.reports, group.origin, targets[g]!, locked, published);
+          if (!results[g]) await this.applyOthers(trx, group.reports, group.origin, targets[g]!, locked, published, stored);
         }
+        await threadInbound(trx, stored);
         // Last statement of the transaction: the event log's ordering guarantee depends on it (src/events/log.ts).
         events = await appendAccountEvents(trx, published.map(eventOf));
       });
@@ -158,6 +162,7 @@ export class ReportIntake {
     targets: Array<AttemptRef | null>,
     locked: Locked,
     published: Published[],
+    storedInbound: StoredInbound[],
   ): Promise<void> {
     for (const [i, report] of reports.entries()) {
       switch (report.kind) {
@@ -173,7 +178,10 @@ export class ReportIntake {
         }
         case 'inbound': {
           const stored = await recordInbound(trx, report, origin);
-          if (stored) published.push({ kind: 'inbound', accountId: stored.accountId, inbound: stored });
+          if (stored) {
+            published.push({ kind: 'inbound', accountId: stored.accountId, inbound: stored });
+            storedInbound.push({ stored, report });
+          }
           else if (stored === null) this.logger.warn({ provider: report.provider, from: report.from }, 'inbound message with no account to deliver it to');
           break;
         }

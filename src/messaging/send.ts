@@ -11,7 +11,7 @@ import { normalisePhoneNumber } from '../domain/phone-number.js';
 import { VIBER_LABELS } from '../domain/sending-options.js';
 import { STATUS, type MessageStatus } from '../domain/status.js';
 import { DEFAULT_VALIDITY_SECONDS } from '../domain/validity.js';
-import type { Database, MessageOptions, ProviderConnectionRow } from '../db/schema.js';
+import type { Database, MessageOptions, MessageRow, ProviderConnectionRow } from '../db/schema.js';
 import { contentProblems, senderProblems } from '../providers/content-rules.js';
 import { BUILT_IN_PROVIDER, moduleFor } from '../providers/registry.js';
 import type { ConnectionService } from './connections.js';
@@ -31,6 +31,10 @@ import {
 } from './rules.js';
 import type { ScenarioService } from './scenarios.js';
 import { detachedObservability, type Observability } from '../observability/index.js';
+import type { EventBus } from '../events/bus.js';
+import { transact } from './after-commit.js';
+import { conversationChanged } from './conversation-changes.js';
+import { threadOutbound, type OutboundContact } from './conversations.js';
 
 export const MAX_DESTINATIONS = 10_000;
 export const MAX_BULK_ENTRIES = 100;
@@ -105,6 +109,21 @@ const sendMessagesSchema = z
     }
   });
 
+/** What a reply to a conversation carries: content for the channel it goes out on (the other is ignored). */
+const replyContentSchema = z.object({ viber: viberContentSchema.nullish(), sms: z.object({ text: smsTextSchema }).nullish() });
+export type ReplyContentInput = z.input<typeof replyContentSchema>;
+
+/** A reply to one person on a route chosen by their conversation (see ConversationService.reply). */
+export interface ReplyRequest {
+  to: { phoneNumber: string } | { viberUserId: string };
+  channel: Channel;
+  provider: ProviderType;
+  connectionId: string | null;
+  /** Our address the person wrote to; null: the account's default sender for the channel. */
+  from: string | null;
+  content: ReplyContentInput;
+}
+
 export type SendMessageInput = z.input<typeof sendMessageSchema>;
 export type SendMessagesInput = z.input<typeof sendMessagesSchema>;
 type Entry = z.output<typeof entrySchema>;
@@ -136,6 +155,7 @@ export class SendService {
 
   constructor(
     private readonly db: Kysely<Database>,
+    private readonly bus: EventBus,
     private readonly scenarios: ScenarioService,
     private readonly connections: ConnectionService,
     private readonly clock: Clock,
@@ -172,6 +192,43 @@ export class SendService {
   }
 
   /**
+   * One message on one fixed step (channel, provider, connection): the reply to a conversation. It goes
+   * through the same accept as any send, so dispatch, statuses, reports and webhooks are the ordinary ones.
+   * Content errors name `content.…`.
+   */
+  async sendReply(accountId: string, reply: ReplyRequest): Promise<MessageRow> {
+    const given = parseInput(replyContentSchema, reply.content, ['content']);
+    if (!given.viber && !given.sms) throw ValidationError.single(['content'], 'must have viber or sms content');
+    // Plain text carries over between channels: a console can answer with `sms: {text}` whichever way the person wrote.
+    const viber = reply.content.viber ?? (reply.channel === 'VIBER' && given.sms ? { text: { text: given.sms.text } } : null);
+    const entry = parseInput(entrySchema, { destinations: [{ to: reply.to }], viber, sms: reply.content.sms }, ['content']);
+    const base = await this.scenarios.getDefault(accountId);
+    const from = reply.from ?? base?.flow.find((s) => s.channel === reply.channel)?.from ?? FALLBACK_VIBER_SENDER;
+    const path = ['content'];
+    const { content: stepContent, contentPath } = contentFor(reply.channel, 0, entry, path);
+    const problems = [
+      ...contentProblems(reply.provider, stepContent).map((p) => ({ path: [...contentPath, ...p.path], message: p.message })),
+      ...senderProblems(reply.provider, from).map((p) => ({ path, message: `cannot go from ${from}: ${p.message}` })),
+    ];
+    if (problems.length > 0) throw new ValidationError(problems);
+    const flow: FlowStep[] = [
+      {
+        channel: reply.channel,
+        from,
+        provider: reply.provider,
+        connectionId: reply.connectionId,
+        validitySeconds: DEFAULT_VALIDITY_SECONDS[reply.channel],
+        failoverOn: [],
+        content: stepContent,
+      },
+    ];
+    assertAddressable(flow, entry, path);
+    const messageId = uuidv7();
+    await this.accept(accountId, null, {}, [{ entry, path, flow, messageIds: [messageId] }]);
+    return this.db.selectFrom('message').selectAll().where('accountId', '=', accountId).where('messageId', '=', messageId).executeTakeFirstOrThrow();
+  }
+
+  /**
    * Writes the bulk, its messages, their first attempts and the jobs that will dispatch and expire them
    * in one transaction: either all of it is stored or none.
    */
@@ -186,7 +243,7 @@ export class SendService {
     const bulkId = options.bulkId ?? uuidv7();
 
     let replayed = false;
-    const outcome = await this.db.transaction().execute(async (trx) => {
+    const outcome = await transact(this.db, this.bus, async (trx) => {
       if (options.idempotencyKey) {
         const earlier = await this.idempotency.claim<SendOutcome>(trx, accountId, options.idempotencyKey, raw);
         replayed = earlier !== null;
@@ -240,13 +297,30 @@ export class SendService {
           ...(entry.platform ? { platform: entry.platform } : {}),
         } satisfies MessageOptions,
       }));
+      // Each destination's conversation is keyed by the address its first step uses (a bot's user id,
+      // else the number): that is who the message reaches, and who would answer on that route.
+      const contacts: OutboundContact[] = entryOf.map((e, i) => {
+        const step = entries[e]!.flow[0]!;
+        const byViberId = moduleFor(step.provider).addressing === 'viberUserId';
+        return {
+          address: (byViberId ? toViberUserIds[i] : toNumbers[i])!,
+          kind: byViberId ? 'VIBER_USER_ID' : 'PHONE_NUMBER',
+          channel: step.channel,
+          provider: step.provider,
+          connectionId: step.connectionId ?? null,
+          from: step.from,
+        };
+      });
+      const conversationOf = await threadOutbound(trx, accountId, contacts, now);
+      const conversationRefs = contacts.map((c) => conversationOf.get(c.address)!);
       const inserted = await sql<{ id: string; messageId: string }>`
         insert into message (account_id, bulk_ref, message_id, bulk_id, to_number, to_viber_user_id, scenario_key, flow,
-                             callback_data, current_step, channel, status, status_group, error, options)
+                             callback_data, current_step, channel, status, status_group, error, options, conversation_ref)
         select ${accountId}::uuid, ${bulk.id}::bigint, x.message_id, ${bulkId}, x.to_number, x.to_viber_user_id, e.scenario_key,
-               e.flow, e.callback_data, 0, e.channel, ${JSON.stringify(status)}::jsonb, ${status.groupName}, 'null'::jsonb, e.options
-        from unnest(${messageIds}::text[], ${toNumbers}::text[], ${toViberUserIds}::text[], ${entryOf}::integer[])
-               with ordinality as x(message_id, to_number, to_viber_user_id, entry, n)
+               e.flow, e.callback_data, 0, e.channel, ${JSON.stringify(status)}::jsonb, ${status.groupName}, 'null'::jsonb, e.options,
+               x.conversation_ref
+        from unnest(${messageIds}::text[], ${toNumbers}::text[], ${toViberUserIds}::text[], ${entryOf}::integer[], ${conversationRefs}::uuid[])
+               with ordinality as x(message_id, to_number, to_viber_user_id, entry, conversation_ref, n)
         join json_to_recordset(${JSON.stringify(perEntry)}::json)
                as e(entry integer, flow jsonb, channel text, scenario_key text, callback_data text, options jsonb)
           on e.entry = x.entry
@@ -267,6 +341,7 @@ export class SendService {
         };
       });
       await createAttempts(trx, seeds, this.clock);
+      await conversationChanged(trx, accountId, [...conversationOf.values()]);
       const outcome: SendOutcome = { bulkId, messages: accepted };
       if (options.idempotencyKey) await this.idempotency.complete(trx, accountId, options.idempotencyKey, outcome);
       return outcome;

@@ -47,7 +47,7 @@ export interface OfflineBrowser {
   context: BrowserContext;
   page: Page;
   /** Every request the page made, in order (loopback or not). */
-  requests: Array<{ url: string; type: string }>;
+  requests: Array<{ url: string; type: string; method: string; headers: Record<string, string> }>;
   /** Requests refused because they were not addressed to this machine. */
   blocked: Array<{ url: string; type: string }>;
   /** WebSockets opened to another host. */
@@ -87,7 +87,7 @@ export async function launchOfflineBrowser(viewport = { width: 1400, height: 900
   };
   await context.route('**/*', async (route) => {
     const request = route.request();
-    browser.requests.push({ url: request.url(), type: request.resourceType() });
+    browser.requests.push({ url: request.url(), type: request.resourceType(), method: request.method(), headers: request.headers() });
     if (isLocal(request.url())) return route.continue();
     browser.blocked.push({ url: request.url(), type: request.resourceType() });
     return route.abort('blockedbyclient');

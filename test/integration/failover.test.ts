@@ -1,3 +1,5 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateScenario, ListMessages, OnMessageStatus, SendMessage } from '../documents/operations.js';
 import type { CreateScenarioInput, OnMessageStatusSubscription } from '../generated/graphql.js';
@@ -136,5 +138,43 @@ describe('VIBER → SMS failover on the simulator, end to end', () => {
     expect(byTo.get('+41793026720')).toMatchObject({ channel: 'VIBER', status: { groupName: 'REJECTED' } });
     expect(path('+41793026721')).toEqual(['VIBER:EXPIRED_EXPIRED', 'SMS:DELIVERED_TO_HANDSET']);
     expect(byTo.get('+41793026721')).toMatchObject({ channel: 'SMS', status: { groupName: 'DELIVERED' } });
+  });
+  it("shows each live event's message with its attempts as they are at that event, not as the subscription first saw them", async () => {
+    const scenario = await createScenario('Viber then SMS, live attempts', [
+      { channel: 'VIBER', from: 'Omnishop' },
+      { channel: 'SMS', from: 'Omnishop' },
+    ]);
+    type Live = { messageStatusChanged: { message: { status: { groupName: string }; attempts: Array<{ channel: string; status: { name: string } }> } } };
+    // One subscription sees the same message several times: its attempts must not be cached from the first.
+    const doc = parse(`subscription { messageStatusChanged(filter: { bulkId: "live-attempts" }) {
+      message { status { groupName } attempts { channel status { name } } } } }`) as TypedDocumentNode<Live, Record<string, never>>;
+    const client = wsClient(app.graphqlUrl, { authorization: `App ${app.apiKey}` });
+    const connected = new Promise<void>((resolve) => client.on('connected', () => resolve()));
+    const events = new Subscription(client, doc, {});
+    await connected;
+    await new Promise((r) => setTimeout(r, 200));
+    const sent = await query(
+      app.graphqlUrl,
+      SendMessage,
+      {
+        input: {
+          bulkId: 'live-attempts',
+          scenarioKey: scenario.key,
+          destinations: [{ to: { phoneNumber: '41793026720' } }], // simulator: Viber rejects, SMS delivers
+          viber: { text: { text: 'Your parcel is on its way' } },
+          sms: { text: 'Your parcel is on its way (SMS)' },
+        },
+      },
+      app.apiKey,
+    );
+    if (sent.sendMessage.__typename !== 'SendMessageSuccess') throw new Error(JSON.stringify(sent));
+    const seen = await events.until((evs) => evs.some((e) => e.messageStatusChanged.message.status.groupName === 'DELIVERED'), 20_000);
+    events.close();
+    await client.dispose();
+    const final = seen.map((e) => e.messageStatusChanged).find((e) => e.message.status.groupName === 'DELIVERED')!;
+    expect(final.message.attempts.map((a) => `${a.channel}:${a.status.name}`)).toEqual([
+      'VIBER:REJECTED_DESTINATION_NOT_REGISTERED',
+      'SMS:DELIVERED_TO_HANDSET',
+    ]);
   });
 });

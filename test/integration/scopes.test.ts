@@ -20,13 +20,17 @@ import { rawPost } from './helpers.js';
  * The scope rule as the product states it, written here independently of src/graphql/scopes.ts: every
  * root field of the schema must appear below, so a new field without a decided scope fails this test.
  * `send|console1`: a send key may call it; a console key only with a single destination.
+ * `console|send`: a console key or a send key (work on one conversation, i.e. one person).
  */
-const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Scope | 'send|console1'>> = {
+type Rule = Scope | 'send|console1' | 'console|send';
+const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Rule>> = {
   Query: {
     account: 'admin',
     apiKeys: 'admin',
     bulk: 'read',
     events: 'read',
+    conversation: 'read',
+    conversations: 'read',
     inboundMessages: 'read',
     message: 'read',
     messages: 'read',
@@ -44,7 +48,9 @@ const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Sco
     createScenario: 'admin',
     deleteProviderConnection: 'admin',
     deleteScenario: 'admin',
+    markConversationRead: 'console|send',
     pauseBulk: 'send',
+    replyToConversation: 'console|send',
     rescheduleBulk: 'send',
     resumeBulk: 'send',
     revokeApiKey: 'admin',
@@ -60,6 +66,7 @@ const EXPECTED: Record<'Query' | 'Mutation' | 'Subscription', Record<string, Sco
   },
   Subscription: {
     bulkProgress: 'read',
+    conversationUpdated: 'read',
     inboundMessageReceived: 'read',
     messageStatusChanged: 'read',
   },
@@ -69,8 +76,9 @@ type RootType = keyof typeof EXPECTED;
 const KEY_SCOPES: Scope[][] = [['read'], ['send'], ['console'], ['admin'], ['read', 'send']];
 
 /** What a key holding `held` may call, by the rule above (admin: all; console: read + a single send). */
-function expectAllowed(rule: Scope | 'send|console1', held: Scope[], destinations: number): boolean {
+function expectAllowed(rule: Rule, held: Scope[], destinations: number): boolean {
   if (held.includes('admin')) return true;
+  if (rule === 'console|send') return held.includes('console') || held.includes('send');
   if (rule === 'send|console1') return held.includes('send') || (held.includes('console') && destinations === 1);
   if (rule === 'read') return held.includes('read') || held.includes('console');
   return held.includes(rule);
@@ -231,7 +239,8 @@ describe('API key scopes, over every root field of the schema', () => {
         const result = await rawPost(app.graphqlUrl, { query: c.query, variables: c.variables }, { authorization: `App ${key}` });
         expect(result.json.data ?? null, c.label).toBeNull();
         expect(result.json.errors?.[0]?.extensions?.code, `${c.label}: ${result.text}`).toBe('FORBIDDEN');
-        const required = typeof EXPECTED[c.rootType][c.field] === 'string' && EXPECTED[c.rootType][c.field] !== 'send|console1' ? EXPECTED[c.rootType][c.field] : 'send';
+        const rule = EXPECTED[c.rootType][c.field]!;
+        const required = rule === 'send|console1' ? 'send' : rule === 'console|send' ? 'console' : rule;
         expect(result.json.errors[0].extensions.requiredScope, c.label).toBe(required);
         expect(result.json.errors[0].message, c.label).toContain(`scope "${required}"`);
         expect(result.status, c.label).toBe(403);
