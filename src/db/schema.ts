@@ -1,6 +1,7 @@
 import type { AttemptId, AttemptRef } from '../domain/ids.js';
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { Channel, ProviderType } from '../domain/channel.js';
+import type { AddressKind } from '../domain/conversation.js';
 import type { InboundContent, StepContent } from '../domain/content.js';
 import type { DeliveryTimeWindow } from '../domain/delivery-window.js';
 import type { FlowStep, ScenarioStep } from '../domain/flow.js';
@@ -327,8 +328,7 @@ export interface WorkerLeaseTable {
   heartbeatAt: ColumnType<Date, Date | undefined, Date>;
 }
 
-/** How a conversation's person is addressed: a phone number (E.164), or a Viber bot user id. */
-export type AddressKind = 'PHONE_NUMBER' | 'VIBER_USER_ID';
+export type { AddressKind } from '../domain/conversation.js';
 
 /** One person of one account, and where a reply to them goes (see migrations/2026-12-01T05-conversations.ts). */
 export interface ConversationTable {

@@ -117,7 +117,7 @@ const NotReplyableReasonEnum = builder.enumType('ConversationNotReplyableReason'
   description: 'Why a reply cannot go out on the route the person last wrote on.',
   values: {
     VIBER_USER_UNSUBSCRIBED: { description: 'The Viber bot user unsubscribed; Viber refuses bot messages to them until they subscribe again.' },
-    CONNECTION_REMOVED: { description: 'The provider connection the person wrote on was deleted.' },
+    CONNECTION_REMOVED: { description: 'The provider connection the person wrote on was deleted, or no longer carries the channel.' },
   } satisfies Record<NotReplyableReason, { description: string }>,
 });
 

@@ -213,11 +213,20 @@ export class ConversationService {
     const conversation = await this.get(accountId, id, ['conversationId']);
     if (!conversation) throw new NotFoundError('Conversation', id);
     const provider = conversation.replyProvider;
-    if (provider !== 'SIMULATOR' && !conversation.replyConnectionId) {
+    const connection = conversation.replyConnectionId
+      ? await this.db
+          .selectFrom('providerConnection')
+          .select(['channels'])
+          .where('accountId', '=', accountId)
+          .where('id', '=', conversation.replyConnectionId)
+          .executeTakeFirst()
+      : undefined;
+    // Deleted (the reference was set null), or changed so it no longer carries the channel.
+    if ((provider !== 'SIMULATOR' && !connection) || (connection && !connection.channels.includes(conversation.replyChannel))) {
       throw new ConversationNotReplyableError(
         conversation.id,
         'CONNECTION_REMOVED',
-        `the ${provider} connection this person last wrote on was removed; send with sendMessage instead`,
+        `the ${provider} connection this person last wrote on was removed or no longer carries ${conversation.replyChannel}; send with sendMessage instead`,
       );
     }
     if (provider === 'VIBER_BOT' && conversation.replyConnectionId) {

@@ -35,6 +35,7 @@ import type { EventBus } from '../events/bus.js';
 import { transact } from './after-commit.js';
 import { conversationChanged } from './conversation-changes.js';
 import { threadOutbound, type OutboundContact } from './conversations.js';
+import { conversationAddress } from '../domain/conversation.js';
 
 export const MAX_DESTINATIONS = 10_000;
 export const MAX_BULK_ENTRIES = 100;
@@ -203,7 +204,10 @@ export class SendService {
     const viber = reply.content.viber ?? (reply.channel === 'VIBER' && given.sms ? { text: { text: given.sms.text } } : null);
     const entry = parseInput(entrySchema, { destinations: [{ to: reply.to }], viber, sms: reply.content.sms }, ['content']);
     const base = await this.scenarios.getDefault(accountId);
-    const from = reply.from ?? base?.flow.find((s) => s.channel === reply.channel)?.from ?? FALLBACK_VIBER_SENDER;
+    const scenarioFrom = base?.flow.find((s) => s.channel === reply.channel)?.from;
+    // A bot's "our address" is the connection itself; the name shown as sender is the business's (the
+    // default scenario's). Elsewhere the person wrote to a number or sender, and the answer comes from it.
+    const from = (reply.provider === 'VIBER_BOT' ? (scenarioFrom ?? reply.from) : (reply.from ?? scenarioFrom)) ?? FALLBACK_VIBER_SENDER;
     const path = ['content'];
     const { content: stepContent, contentPath } = contentFor(reply.channel, 0, entry, path);
     const problems = [
@@ -297,14 +301,13 @@ export class SendService {
           ...(entry.platform ? { platform: entry.platform } : {}),
         } satisfies MessageOptions,
       }));
-      // Each destination's conversation is keyed by the address its first step uses (a bot's user id,
-      // else the number): that is who the message reaches, and who would answer on that route.
       const contacts: OutboundContact[] = entryOf.map((e, i) => {
         const step = entries[e]!.flow[0]!;
-        const byViberId = moduleFor(step.provider).addressing === 'viberUserId';
+        // assertAddressable (prepare) already refused a destination without the address its steps need.
+        const { address, kind } = conversationAddress(moduleFor(step.provider).addressing, { phoneNumber: toNumbers[i], viberUserId: toViberUserIds[i] })!;
         return {
-          address: (byViberId ? toViberUserIds[i] : toNumbers[i])!,
-          kind: byViberId ? 'VIBER_USER_ID' : 'PHONE_NUMBER',
+          address,
+          kind,
           channel: step.channel,
           provider: step.provider,
           connectionId: step.connectionId ?? null,

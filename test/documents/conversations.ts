@@ -73,3 +73,9 @@ export const OnConversationUpdated = graphql(`
     }
   }
 `);
+
+export const ConversationDeleteConnection = graphql(`
+  mutation ConversationDeleteConnection($id: String!) {
+    deleteProviderConnection(id: $id) { __typename }
+  }
+`);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConversationList, ConversationTimeline, ReplyToConversation } from '../documents/conversations.js';
+import { ConversationDeleteConnection, ConversationList, ConversationTimeline, ReplyToConversation } from '../documents/conversations.js';
 import type { RecordedRequest } from '../fakes/fake-server.js';
 import { FakeInfobip } from '../fakes/infobip.js';
 import { FakeViberBot } from '../fakes/viber-bot.js';
@@ -96,7 +96,8 @@ describe('replying to a conversation, at the provider wire', () => {
     const r = await call(ReplyToConversation, { conversationId: c!.id, content: { sms: { text: 'Hello Ana' } } });
     expect(r.replyToConversation).toMatchObject({ __typename: 'ReplyToConversationSuccess', reply: { to: userId, channel: 'VIBER' } });
     const [wire] = await viber.waitForRequests(1, 10_000, (q) => q.path === '/pa/send_message' && (q.body as { receiver?: string }).receiver === userId);
-    expect(wire!.body).toMatchObject({ receiver: userId, type: 'text', text: 'Hello Ana' });
+    // The sender name is the business's (the default scenario's), not the connection's.
+    expect(wire!.body).toMatchObject({ receiver: userId, type: 'text', text: 'Hello Ana', sender: { name: 'Omnishop' } });
     // Nothing went through Infobip for it.
     expect(infobip.requests.some((q) => body(q).includes('Hello Ana'))).toBe(false);
 
@@ -109,5 +110,22 @@ describe('replying to a conversation, at the provider wire', () => {
     expect(viber.requests.filter((q) => q.path === '/pa/send_message').length).toBe(sentBefore);
     expect(await countRows(app.database.db, 'message')).toBe(messagesBefore);
 
+  });
+
+  it('a reply through a connection that was deleted is a typed error, and nothing is sent', async () => {
+    const second = await configureConnection(app, { name: 'Infobip 2', type: 'INFOBIP', baseUrl: infobip.baseUrl, credentials: { apiKey: IB_API_KEY }, channels: ['SMS'] });
+    const digits = '41793026622';
+    await infobip.postInboundSms(webhookUrl(second, 'INBOUND_MESSAGES'), [{ from: digits, to: OUR_SMS_NUMBER, text: 'Hello?', messageId: `MO-${randomUUID()}` }], {
+      headers: { Authorization: second.callbackAuthorization! },
+    });
+    const c = await waitFor(() => conversationOf(`+${digits}`), (x) => x?.unreadCount === 1);
+    expect((await call(ConversationDeleteConnection, { id: second.id })).deleteProviderConnection.__typename).toBe('DeleteProviderConnectionSuccess');
+    const messagesBefore = await countRows(app.database.db, 'message');
+    const requestsBefore = infobip.requests.length;
+    const r = await call(ReplyToConversation, { conversationId: c!.id, content: { sms: { text: 'Sorry for the wait' } } });
+    expect(r.replyToConversation).toMatchObject({ __typename: 'ConversationNotReplyableError', reason: 'CONNECTION_REMOVED' });
+    await sleep(300);
+    expect(infobip.requests.length).toBe(requestsBefore);
+    expect(await countRows(app.database.db, 'message')).toBe(messagesBefore);
   });
 });

@@ -53,17 +53,25 @@ const MAX_SELECTION_DEPTH = 3;
 function selectionOf(type: GraphQLOutputType, depth: number): string {
   const named = getNamedType(type);
   if (isLeafType(named)) return '';
-  if (isUnionType(named)) return `{ __typename ${named.getTypes().map((t) => `... on ${t.name} ${objectSelection(t, depth + 1)}`).join(' ')} }`;
+  if (isUnionType(named)) {
+    // Two members may share a field name with different types (a success's `message: Message!` beside an
+    // error's `message: String!`), which GraphQL refuses unaliased: those fields are aliased by type.
+    const typesOf = new Map<string, Set<string>>();
+    for (const t of named.getTypes()) for (const f of Object.values(t.getFields())) typesOf.set(f.name, (typesOf.get(f.name) ?? new Set()).add(String(f.type)));
+    const clashing = new Set([...typesOf].filter(([, types]) => types.size > 1).map(([name]) => name));
+    return `{ __typename ${named.getTypes().map((t) => `... on ${t.name} ${objectSelection(t, depth + 1, clashing)}`).join(' ')} }`;
+  }
   if (isObjectType(named) || isInterfaceType(named)) return objectSelection(named, depth);
   return '';
 }
 
-function objectSelection(type: GraphQLObjectType | GraphQLInterfaceType, depth: number): string {
+function objectSelection(type: GraphQLObjectType | GraphQLInterfaceType, depth: number, clashing: ReadonlySet<string> = new Set()): string {
   const parts = ['__typename'];
+  const named = (name: string) => (clashing.has(name) ? `${type.name}_${name}: ${name}` : name);
   for (const f of Object.values(type.getFields())) {
     if (f.args.some((a) => isNonNullType(a.type) && a.defaultValue === undefined)) continue;
-    if (isLeafType(getNamedType(f.type))) parts.push(f.name);
-    else if (depth < MAX_SELECTION_DEPTH) parts.push(`${f.name} ${selectionOf(f.type, depth + 1)}`);
+    if (isLeafType(getNamedType(f.type))) parts.push(named(f.name));
+    else if (depth < MAX_SELECTION_DEPTH) parts.push(`${named(f.name)} ${selectionOf(f.type, depth + 1)}`);
   }
   return `{ ${parts.join(' ')} }`;
 }
