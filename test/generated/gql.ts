@@ -19,6 +19,7 @@ type Documents = {
     "\n  mutation BenchSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": typeof types.BenchSendMessageDocument,
     "\n  query BenchBulk($bulkId: String!) {\n    bulk(bulkId: $bulkId) { bulkId status counters { accepted pending delivered undeliverable expired rejected total } }\n  }\n": typeof types.BenchBulkDocument,
     "\n  subscription BenchStatusChanged($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      message { messageId status { groupName name } }\n    }\n  }\n": typeof types.BenchStatusChangedDocument,
+    "\n  subscription FanoutStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { channel status { groupName name } }\n      message { messageId to channel status { groupName name } }\n    }\n  }\n": typeof types.FanoutStatusDocument,
     "\n  subscription BenchResume($after: String) {\n    messageStatusChanged(after: $after) {\n      cursor\n      occurredAt\n      attempt { attemptId channel status { name } }\n      message { messageId status { name } }\n    }\n  }\n": typeof types.BenchResumeDocument,
     "\n  query BenchEventsPage($after: String) {\n    events(after: $after, first: 1000) {\n      edges { cursor node { cursor occurredAt ... on MessageStatusEvent { attempt { attemptId status { name } } message { messageId status { name } } } } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.BenchEventsPageDocument,
     "\n  query ApiKeyList {\n    apiKeys { id name prefix scopes createdAt lastUsedAt expiresAt revokedAt replacedBy }\n  }\n": typeof types.ApiKeyListDocument,
@@ -92,6 +93,7 @@ const documents: Documents = {
     "\n  mutation BenchSendMessage($input: SendMessageInput!) {\n    sendMessage(input: $input) {\n      __typename\n      ... on SendMessageSuccess { bulkId messages { messageId to status { groupName name } } }\n      ... on ValidationError { message fieldErrors { path message } }\n      ... on Error { message }\n    }\n  }\n": types.BenchSendMessageDocument,
     "\n  query BenchBulk($bulkId: String!) {\n    bulk(bulkId: $bulkId) { bulkId status counters { accepted pending delivered undeliverable expired rejected total } }\n  }\n": types.BenchBulkDocument,
     "\n  subscription BenchStatusChanged($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      message { messageId status { groupName name } }\n    }\n  }\n": types.BenchStatusChangedDocument,
+    "\n  subscription FanoutStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { channel status { groupName name } }\n      message { messageId to channel status { groupName name } }\n    }\n  }\n": types.FanoutStatusDocument,
     "\n  subscription BenchResume($after: String) {\n    messageStatusChanged(after: $after) {\n      cursor\n      occurredAt\n      attempt { attemptId channel status { name } }\n      message { messageId status { name } }\n    }\n  }\n": types.BenchResumeDocument,
     "\n  query BenchEventsPage($after: String) {\n    events(after: $after, first: 1000) {\n      edges { cursor node { cursor occurredAt ... on MessageStatusEvent { attempt { attemptId status { name } } message { messageId status { name } } } } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.BenchEventsPageDocument,
     "\n  query ApiKeyList {\n    apiKeys { id name prefix scopes createdAt lastUsedAt expiresAt revokedAt replacedBy }\n  }\n": types.ApiKeyListDocument,
@@ -194,6 +196,10 @@ export function graphql(source: "\n  query BenchBulk($bulkId: String!) {\n    bu
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription BenchStatusChanged($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      message { messageId status { groupName name } }\n    }\n  }\n"): (typeof documents)["\n  subscription BenchStatusChanged($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      message { messageId status { groupName name } }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription FanoutStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { channel status { groupName name } }\n      message { messageId to channel status { groupName name } }\n    }\n  }\n"): (typeof documents)["\n  subscription FanoutStatus($filter: MessageEventFilter) {\n    messageStatusChanged(filter: $filter) {\n      occurredAt\n      attempt { channel status { groupName name } }\n      message { messageId to channel status { groupName name } }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
