@@ -29,24 +29,11 @@ export interface ApiKeyChangedPayload {
   ended: boolean;
 }
 
-/**
- * Conversations that changed in one committed transaction (an inbound message, a send, a read). Ids only:
- * subscribers read the conversation as it is when they deliver it, and a 10,000-destination send is
- * published in chunks small enough for a PostgreSQL NOTIFY.
- */
-export interface ConversationChangedPayload {
-  conversationIds: string[];
-  occurredAt: Date;
-}
-
 type Topics = {
   events: [scope: string, payload: EventEnvelope];
   'api-key-changed': [scope: string, payload: ApiKeyChangedPayload];
-  conversation: [scope: string, payload: ConversationChangedPayload];
 };
 
-/** 100 uuids with their JSON quoting stay well under PostgreSQL's 8000-byte NOTIFY limit. */
-const CONVERSATION_IDS_PER_EVENT = 100;
 
 const DATE_FIELDS = [
   'createdAt', 'updatedAt', 'sentAt', 'doneAt', 'seenAt', 'expiresAt', 'receivedAt', 'occurredAt', 'notBefore', 'claimedAt', 'lastTransientErrorAt',
@@ -171,21 +158,6 @@ export class EventBus {
   /** Counts a live stream opened outside this class (a resumable subscription) in the subscriber gauge. */
   counted<T>(topic: string, source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
     return countedSubscription(this.metrics, topic, source);
-  }
-
-  publishConversationChanged(accountId: string, payload: ConversationChangedPayload): void {
-    for (let i = 0; i < payload.conversationIds.length; i += CONVERSATION_IDS_PER_EVENT) {
-      const chunk = payload.conversationIds.slice(i, i + CONVERSATION_IDS_PER_EVENT);
-      this.pubsub.publish('conversation', this.scope(accountId), { conversationIds: chunk, occurredAt: payload.occurredAt });
-      this.metrics.eventPublished('conversation');
-    }
-  }
-
-  conversationChanges(accountId: string): AsyncIterableIterator<ConversationChangedPayload> {
-    return countedSubscription(this.metrics, 'conversation', pipe(
-      this.pubsub.subscribe('conversation', this.scope(accountId)),
-      map((p) => ({ conversationIds: p.conversationIds, occurredAt: new Date(p.occurredAt) })),
-    ) as AsyncIterableIterator<ConversationChangedPayload>);
   }
 
   /** Every instance listens to every account's key changes (each clears its key cache, closes ended keys' sockets). */

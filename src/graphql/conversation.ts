@@ -171,13 +171,11 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const ConversationEventType = builder.objectRef<ConversationEventPayload>('ConversationEvent').implement({
+const ConversationEventType = builder.objectRef<ConversationEventPayload & { cursor: string }>('ConversationEvent').implement({
   description: "A conversation's last message, unread count or read state changed.",
   fields: (t) => ({
-    cursor: t.string({
-      nullable: true,
-      description: 'Position in the account event log; null until conversation events are logged (live only for now).',
-      resolve: () => null,
+    cursor: t.exposeString('cursor', {
+      description: "Opaque position of this event in the account's event log: pass it as `after` to resume right after it.",
     }),
     conversation: t.field({ type: ConversationType, description: 'The conversation as it is after the change.', resolve: (e) => e.conversation }),
     occurredAt: t.expose('occurredAt', { type: 'DateTime', description: 'When the change was committed.' }),
@@ -188,15 +186,14 @@ builder.subscriptionFields((t) => ({
   conversationUpdated: t.field({
     type: ConversationEventType,
     description: 'Fires when a conversation of this account changes: a message from the person, one to them, or a read.',
-    args: { after: t.arg.string({ description: 'Resume after this event cursor. Not available yet: events are live only, so any cursor is refused.' }) },
-    subscribe: (_root, { after }, ctx) => {
-      if (after != null) {
-        throw new GraphQLError('after is not a cursor this subscription can resume from (conversation events are live only for now)', {
-          extensions: { code: 'BAD_CURSOR', argument: 'after' },
-        });
-      }
-      return ctx.services.conversations.updates(ctx.account.id);
+    args: {
+      after: t.arg.string({
+        description:
+          'Resume: first every stored conversation change after this cursor, in order, then live, with no gap and no repeat. ' +
+          'A malformed or foreign cursor is an error with code BAD_CURSOR; one older than EVENT_RETENTION_DAYS, CURSOR_EXPIRED.',
+      }),
     },
-    resolve: (event) => event,
+    subscribe: (_root, { after }, ctx) => ctx.services.conversations.updates(ctx.account.id, after),
+    resolve: (event) => ({ ...event.value, cursor: event.cursor }),
   }),
 }));

@@ -6,7 +6,7 @@ import { getArgumentValues, getOperationAST, getVariableValues, Kind, print, typ
  * would have seen on its own. `bulkProgress` is not one (it answers the bulk's state at once, so a late
  * joiner would miss that first answer).
  */
-const SHAREABLE_FIELDS: ReadonlySet<string> = new Set(['messageStatusChanged', 'inboundMessageReceived']);
+const SHAREABLE_FIELDS: ReadonlySet<string> = new Set(['messageStatusChanged', 'inboundMessageReceived', 'conversationUpdated']);
 
 /**
  * An argument that makes a stream replay from where one subscriber left off: that replay is the

@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
-import { Repeater } from 'graphql-yoga';
 import { CHANNELS, type Channel, type ProviderType } from '../domain/channel.js';
 import { asConversationId, type ConversationId } from '../domain/ids.js';
 import type { AddressKind, ConversationRow, Database, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { EventBus } from '../events/bus.js';
+import { openResumableStream, type Resumed } from '../events/resumable.js';
 import type { ProviderReport } from '../providers/types.js';
 import { transact } from './after-commit.js';
 import { conversationChanged } from './conversation-changes.js';
@@ -253,20 +253,26 @@ export class ConversationService {
   }
 
   /**
-   * Conversations as they change, read when delivered (so a subscriber sees the state after the change).
-   * Live only: `after` waits for the event log; until then any cursor is refused by the resolver.
+   * Conversations as they change, from the account's event log: resumable from a cursor like every other
+   * stream (src/events/resumable.ts). Each is read when delivered, so a subscriber sees the state after
+   * the change (a conversation deleted since is skipped).
    */
-  updates(accountId: string): AsyncIterableIterator<ConversationEventPayload> {
-    const source = this.bus.conversationChanges(accountId);
-    return new Repeater<ConversationEventPayload>(async (push, stop) => {
-      void stop.then(() => source.return?.());
-      for await (const change of { [Symbol.asyncIterator]: () => source }) {
-        const ids = change.conversationIds.filter((c) => asConversationId(c));
-        if (ids.length === 0) continue;
-        const rows = await this.db.selectFrom('conversation').selectAll().where('accountId', '=', accountId).where('id', 'in', ids).execute();
-        for (const conversation of rows) await push({ conversation, occurredAt: change.occurredAt });
-      }
-      stop();
+  updates(accountId: string, after?: string | null): Promise<AsyncIterableIterator<Resumed<ConversationEventPayload>>> {
+    return openResumableStream({ db: this.db, bus: this.bus }, {
+      accountId,
+      after,
+      kinds: ['conversation'],
+      topic: 'conversation',
+      select: async (e) => {
+        if (e.kind !== 'conversation' || !asConversationId(e.conversationId)) return null;
+        const conversation = await this.db
+          .selectFrom('conversation')
+          .selectAll()
+          .where('accountId', '=', accountId)
+          .where('id', '=', e.conversationId)
+          .executeTakeFirst();
+        return conversation ? { conversation, occurredAt: e.occurredAt } : null;
+      },
     });
   }
 }

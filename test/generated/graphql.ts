@@ -637,7 +637,7 @@ export type OnConversationUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type OnConversationUpdatedSubscription = { conversationUpdated: { cursor: string | null, occurredAt: string, conversation: { id: string, channel: Channel, unreadCount: number, lastActivityAt: string, contact: { address: string, phoneNumber: string | null, viberUserId: string | null, name: string | null }, lastMessage:
+export type OnConversationUpdatedSubscription = { conversationUpdated: { cursor: string, occurredAt: string, conversation: { id: string, channel: Channel, unreadCount: number, lastActivityAt: string, contact: { address: string, phoneNumber: string | null, viberUserId: string | null, name: string | null }, lastMessage:
         | { __typename: 'InboundMessage', id: string, from: string, receivedAt: string, content: { type: string, text: string | null } }
         | { __typename: 'Message', messageId: string, to: string, channel: Channel, createdAt: string, status: { groupName: StatusGroup, name: string } }
        | null } } };

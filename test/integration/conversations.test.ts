@@ -139,7 +139,8 @@ describe('conversations over the simulator', () => {
       await sendText(to, 'Hello');
       await sub.until((e) => mine(e).some((x) => x.conversationUpdated.conversation.unreadCount === 1));
       const [first] = mine(sub.events);
-      expect(first!.conversationUpdated).toMatchObject({ cursor: null, conversation: { unreadCount: 0, lastMessage: { __typename: 'Message' } } });
+      expect(first!.conversationUpdated).toMatchObject({ conversation: { unreadCount: 0, lastMessage: { __typename: 'Message' } } });
+      expect(first!.conversationUpdated.cursor).toEqual(expect.any(String));
       const id = first!.conversationUpdated.conversation.id;
       const before = mine(sub.events).length;
       await call(ReplyToConversation, { conversationId: id, content: { sms: { text: 'On it' } } });
@@ -153,6 +154,17 @@ describe('conversations over the simulator', () => {
       await call(MarkConversationRead, { conversationId: id });
       await new Promise((r) => setTimeout(r, 500));
       expect(mine(sub.events)).toHaveLength(afterRead);
+
+      // Resuming after the first event replays every later change from the event log, in order, each once.
+      const seen = sub.events.map((e) => e.conversationUpdated.cursor);
+      const from = seen.indexOf(first!.conversationUpdated.cursor);
+      const resumed = new Subscription<OnConversationUpdatedSubscription>(client, OnConversationUpdated, { after: first!.conversationUpdated.cursor });
+      try {
+        await resumed.until((e) => e.length >= seen.length - from - 1);
+        expect(resumed.events.map((e) => e.conversationUpdated.cursor)).toEqual(seen.slice(from + 1));
+      } finally {
+        resumed.close();
+      }
     } finally {
       sub.close();
       await client.dispose();
@@ -210,7 +222,7 @@ describe('conversations over the simulator', () => {
     expect(tooLong.replyToConversation).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: ['content', 'viber', 'text', 'text'] }] });
 
     const raw = await rawPost(app.graphqlUrl, { query: 'subscription { conversationUpdated(after: "abc") { cursor } }' }, { authorization: `App ${app.apiKey}` });
-    // Over HTTP a subscription answers as an event stream or an error; either way the cursor is refused by code.
+    // Over HTTP a subscription answers as an event stream or an error; either way a malformed cursor is refused by code.
     expect(raw.text).toContain('BAD_CURSOR');
   });
 });
