@@ -155,6 +155,7 @@ function renderTimeline() {
     if (item.__typename === 'InboundMessage') {
       nodes.push(
         el('li', { class: 'item in', dataset: { key: itemKey(item) } },
+          el('span', { class: 'visually-hidden' }, 'They wrote:'),
           el('div', { class: 'bubble' }, itemText(item)),
           el('div', { class: 'meta' }, el('time', { datetime: item.receivedAt }, timeFormat.format(new Date(at))), item.channel)),
       );
@@ -162,6 +163,7 @@ function renderTimeline() {
       const s = replyStatus(item);
       nodes.push(
         el('li', { class: 'item out', dataset: { key: itemKey(item) } },
+          el('span', { class: 'visually-hidden' }, 'You sent:'),
           el('div', { class: `bubble${doc.outboundText(item) === null ? ' elsewhere' : ''}` }, itemText(item)),
           el('div', { class: 'meta' },
             el('time', { datetime: item.createdAt }, timeFormat.format(new Date(at))),
