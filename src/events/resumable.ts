@@ -104,6 +104,22 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
   const kinds = new Set(spec.kinds);
   const cursorOf = (position: number) => encodeEventCursor(spec.accountId, eventPosition(position));
 
+  /**
+   * A read of the log that waits out a database fault (a restart, terminated connections) instead of
+   * ending the stream: live subscribers keep their place and carry on once it is back. Null once closed.
+   */
+  async function untilRead<R>(read: () => Promise<R>): Promise<R | null> {
+    for (let attempt = 1; !closed; attempt += 1) {
+      try {
+        return await read();
+      } catch (err) {
+        if (err instanceof CursorExpiredError || err instanceof BadCursorError) throw err;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * attempt)));
+      }
+    }
+    return null;
+  }
+
   async function* run(): AsyncGenerator<Resumed<T>> {
     try {
       yield* follow();
@@ -118,11 +134,10 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
       for (;;) {
         if (closed) return;
         const from = expected - 1;
-        const read: LogRead = await readEvents(sources.db, spec.accountId, expected - 1, {
-          limit: BACKFILL_PAGE,
-          kinds: spec.kinds,
-          ...(upTo !== undefined ? { upTo } : {}),
-        });
+        const read: LogRead | null = await untilRead(() =>
+          readEvents(sources.db, spec.accountId, from, { limit: BACKFILL_PAGE, kinds: spec.kinds, ...(upTo !== undefined ? { upTo } : {}) }),
+        );
+        if (!read) return;
         // Fell so far behind that retention deleted what it had not sent yet: say so rather than skip.
         if (expected < read.firstPosition) throw new CursorExpiredError(argument);
         for (const event of read.events) {
@@ -142,8 +157,8 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
       if (resync) {
         resync = false;
         // One indexed row read in the common case (nothing missed), before any snapshot transaction.
-        const head = await readHead(sources.db, spec.accountId);
-        if (head.lastPosition >= expected || expected < head.firstPosition) yield* backfill();
+        const head = await untilRead(() => readHead(sources.db, spec.accountId));
+        if (head && (head.lastPosition >= expected || expected < head.firstPosition)) yield* backfill();
         continue;
       }
       const event = inbox.shift();
