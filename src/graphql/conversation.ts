@@ -6,6 +6,7 @@ import {
   type NotReplyableReason,
 } from '../messaging/conversations.js';
 import { builder } from './builder.js';
+import { EventInterface } from './event-interface.js';
 import { ErrorInterface, MUTATION_ERRORS } from './errors.js';
 import { InboundMessageType } from './inbound.js';
 import { MessageType } from './message.js';
@@ -171,8 +172,10 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-const ConversationEventType = builder.objectRef<ConversationEventPayload & { cursor: string }>('ConversationEvent').implement({
+export const ConversationEventType = builder.objectRef<ConversationEventPayload & { cursor: string }>('ConversationEvent').implement({
   description: "A conversation's last message, unread count or read state changed.",
+  interfaces: [EventInterface],
+  isTypeOf: (e) => typeof e === 'object' && e !== null && 'conversation' in e && 'cursor' in e,
   fields: (t) => ({
     cursor: t.exposeString('cursor', {
       description: "Opaque position of this event in the account's event log: pass it as `after` to resume right after it.",

@@ -1,6 +1,8 @@
 import type { CursoredEvent } from '../messaging/events.js';
 import { LISTED_EVENT_KINDS } from '../messaging/events.js';
+import type { ConversationRow } from '../db/schema.js';
 import { builder } from './builder.js';
+import './conversation.js'; // ConversationEvent, one of the Event interface's kinds
 import { EventInterface } from './event-interface.js';
 import { InboundMessageType, type ShownInbound } from './inbound.js';
 import { MessageStatusEventType, type ShownStatusEvent } from './message.js';
@@ -27,6 +29,7 @@ const EventKindEnum = builder.enumType('EventKind', {
   values: {
     MESSAGE_STATUS: { description: 'Status changes and seen reports of messages (MessageStatusEvent).' },
     INBOUND_MESSAGE: { description: 'Inbound messages (InboundMessageEvent).' },
+    CONVERSATION: { description: 'Conversation changes: a message from or to the person, a read (ConversationEvent).' },
   } satisfies Record<(typeof LISTED_EVENT_KINDS)[number], unknown>,
 });
 
@@ -39,13 +42,20 @@ const EventFilterInput = builder.inputType('EventFilter', {
   }),
 });
 
-function shown(e: CursoredEvent): ShownStatusEvent | ShownInboundEvent | null {
+type ShownConversationEvent = { cursor: string; occurredAt: Date; conversation: ConversationRow };
+
+/** A logged event as the query shows it; a conversation event shows the conversation as it is now (null: deleted since). */
+function shown(e: CursoredEvent, conversations: Map<string, ConversationRow>): ShownStatusEvent | ShownInboundEvent | ShownConversationEvent | null {
   switch (e.kind) {
     case 'status':
     case 'seen':
       return { cursor: e.cursor, message: e.message, attempt: e.attempt, occurredAt: e.occurredAt, seen: e.kind === 'seen' };
     case 'inbound':
       return { cursor: e.cursor, occurredAt: e.occurredAt, inbound: { ...e.inbound, eventCursor: e.cursor } };
+    case 'conversation': {
+      const conversation = conversations.get(e.conversationId);
+      return conversation ? { cursor: e.cursor, occurredAt: e.occurredAt, conversation } : null;
+    }
     default:
       return null;
   }
@@ -61,8 +71,10 @@ builder.queryFields((t) => ({
     args: { filter: t.arg({ type: EventFilterInput }) },
     resolve: async (_root, { filter, after, first }, ctx) => {
       const page = await ctx.services.events.list(ctx.account.id, { after, first, filter });
+      const conversationIds = page.events.flatMap((e) => (e.kind === 'conversation' ? [e.conversationId] : []));
+      const conversations = new Map((await ctx.services.conversations.byIds(ctx.account.id, conversationIds)).map((c) => [c.id, c]));
       const edges = page.events.flatMap((e) => {
-        const node = shown(e);
+        const node = shown(e, conversations);
         return node ? [{ cursor: e.cursor, node }] : [];
       });
       return {

@@ -128,6 +128,13 @@ export class ConversationService {
   }
 
   /** Both directions interleaved, newest first. */
+  /** The account's conversations among `ids` (ids that are not conversation ids, or another account's, are left out). */
+  async byIds(accountId: string, ids: readonly string[]): Promise<ConversationRow[]> {
+    const valid = [...new Set(ids)].filter((id) => asConversationId(id));
+    if (valid.length === 0) return [];
+    return this.db.selectFrom('conversation').selectAll().where('accountId', '=', accountId).where('id', 'in', valid).execute();
+  }
+
   async timeline(conversation: ConversationRow, args: PageArgs): Promise<Page<ConversationItem & { cursorAt: string }>> {
     const limit = pageSize(args);
     let before = sql<boolean>`true`;

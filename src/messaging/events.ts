@@ -8,10 +8,10 @@ import { parseInput } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './pagination.js';
 import { ValidationError } from './errors.js';
 
-/** The kinds clients can ask for by name (conversation events join once conversations exist). */
-export const LISTED_EVENT_KINDS = ['MESSAGE_STATUS', 'INBOUND_MESSAGE'] as const;
+/** The kinds clients can ask for by name. */
+export const LISTED_EVENT_KINDS = ['MESSAGE_STATUS', 'INBOUND_MESSAGE', 'CONVERSATION'] as const;
 export type ListedEventKind = (typeof LISTED_EVENT_KINDS)[number];
-const KINDS_OF: Record<ListedEventKind, EventKind[]> = { MESSAGE_STATUS: ['status', 'seen'], INBOUND_MESSAGE: ['inbound'] };
+const KINDS_OF: Record<ListedEventKind, EventKind[]> = { MESSAGE_STATUS: ['status', 'seen'], INBOUND_MESSAGE: ['inbound'], CONVERSATION: ['conversation'] };
 
 const filterSchema = z
   .object({

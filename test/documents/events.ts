@@ -31,6 +31,7 @@ export const EventsPage = graphql(`
           occurredAt
           ... on MessageStatusEvent { seen message { messageId } attempt { attemptId channel status { name } } }
           ... on InboundMessageEvent { inboundMessage { id cursor } }
+          ... on ConversationEvent { conversation { id unreadCount } }
         }
       }
       pageInfo { hasNextPage endCursor }
