@@ -5,6 +5,7 @@ import { asConversationId, type ConversationId } from '../domain/ids.js';
 import type { AddressKind, ConversationRow, Database, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { openResumableStream, type Resumed } from '../events/resumable.js';
+import { BUILT_IN_PROVIDER, moduleFor } from '../providers/registry.js';
 import type { ProviderReport } from '../providers/types.js';
 import { transact } from './after-commit.js';
 import { conversationChanged } from './conversation-changes.js';
@@ -228,16 +229,17 @@ export class ConversationService {
           .where('id', '=', conversation.replyConnectionId)
           .executeTakeFirst()
       : undefined;
-    // Deleted (the reference was set null), or changed so it no longer carries the channel.
-    if ((provider !== 'SIMULATOR' && !connection) || (connection && !connection.channels.includes(conversation.replyChannel))) {
+    // Deleted (the reference was set null), or changed so it no longer carries the channel. (The built-in
+    // simulator needs no connection.)
+    if ((provider !== BUILT_IN_PROVIDER && !connection) || (connection && !connection.channels.includes(conversation.replyChannel))) {
       throw new ConversationNotReplyableError(
         conversation.id,
         'CONNECTION_REMOVED',
         `the ${provider} connection this person last wrote on was removed or no longer carries ${conversation.replyChannel}; send with sendMessage instead`,
       );
     }
-    if (provider === 'VIBER_BOT' && conversation.replyConnectionId) {
-      // Viber refuses bot messages to a user who unsubscribed (the registry follows its callbacks).
+    if (moduleFor(provider).addressing === 'viberUserId' && conversation.replyConnectionId) {
+      // A bot refuses messages to a user who unsubscribed (the subscriber registry follows its callbacks).
       const subscriber = await this.db
         .selectFrom('viberSubscriber')
         .select('subscribed')

@@ -205,9 +205,11 @@ export class SendService {
     const entry = parseInput(entrySchema, { destinations: [{ to: reply.to }], viber, sms: reply.content.sms }, ['content']);
     const base = await this.scenarios.getDefault(accountId);
     const scenarioFrom = base?.flow.find((s) => s.channel === reply.channel)?.from;
-    // A bot's "our address" is the connection itself; the name shown as sender is the business's (the
-    // default scenario's). Elsewhere the person wrote to a number or sender, and the answer comes from it.
-    const from = (reply.provider === 'VIBER_BOT' ? (scenarioFrom ?? reply.from) : (reply.from ?? scenarioFrom)) ?? FALLBACK_VIBER_SENDER;
+    // A bot (it addresses people by its own user ids) is "our address" itself; the name shown as sender is
+    // the business's (the default scenario's). Elsewhere the person wrote to a number or sender, and the
+    // answer comes from it.
+    const isBot = moduleFor(reply.provider).addressing === 'viberUserId';
+    const from = (isBot ? (scenarioFrom ?? reply.from) : (reply.from ?? scenarioFrom)) ?? FALLBACK_VIBER_SENDER;
     const path = ['content'];
     const { content: stepContent, contentPath } = contentFor(reply.channel, 0, entry, path);
     const problems = [
