@@ -26,12 +26,21 @@ async function http(url: string, apiKey: string, query: string): Promise<Record<
 
 /** Replaces a Monaco editor's whole text the way a person would: click, select all, type (paste-like). */
 async function replaceEditorText(page: Page, editor: Locator, text: string): Promise<void> {
-  await editor.click();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  // insertText enters the text in one input event, so Monaco neither auto-closes brackets nor re-indents.
-  await page.keyboard.insertText(text);
-  await page.keyboard.press('Escape'); // close any suggestion widget
+  // On a busy machine Monaco can miss the first keystrokes after the click (it is still taking focus), or
+  // render a moment late: wait for the editor to show the text, and type it again if it never does.
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.press('Delete');
+    // insertText enters the text in one input event, so Monaco neither auto-closes brackets nor re-indents.
+    await page.keyboard.insertText(text);
+    await page.keyboard.press('Escape'); // close any suggestion widget
+    const deadline = Date.now() + 3_000;
+    while (Date.now() < deadline) {
+      if ((await editorText(editor).catch(() => '')) === text) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /**
