@@ -62,7 +62,8 @@ function isObjectList(type: GraphQLOutputType): boolean {
   return isListType(unwrapped) && isCompositeType(getNamedType(unwrapped));
 }
 
-function countDestinations(input: unknown): number {
+/** The destinations of a send's raw `input` (`destinations`, or per entry of `messages`). */
+export function countDestinations(input: unknown): number {
   if (!input || typeof input !== 'object') return 0;
   const { destinations, messages } = input as { destinations?: unknown; messages?: unknown };
   let n = Array.isArray(destinations) ? destinations.length : 0;

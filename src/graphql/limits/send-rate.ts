@@ -2,19 +2,12 @@ import type { Plugin } from '@envelop/core';
 import { getOperationAST, valueFromASTUntyped, type ExecutionArgs } from 'graphql';
 import type { GraphQLContext } from '../context.js';
 import { rateLimitedError } from './errors.js';
+import { countDestinations } from './operation-cost.js';
 import type { KeyRates } from './key-rates.js';
 import { operationRootFields } from './root-fields.js';
 
 /** The root fields that send, and where their destinations are (`input.destinations`, or per entry of `input.messages`). */
 const SEND_FIELDS = new Set(['sendMessage', 'sendMessages']);
-
-function countDestinations(input: unknown): number {
-  if (!input || typeof input !== 'object') return 0;
-  const { destinations, messages } = input as { destinations?: unknown; messages?: unknown };
-  let n = Array.isArray(destinations) ? destinations.length : 0;
-  if (Array.isArray(messages)) for (const entry of messages) n += countDestinations(entry);
-  return n;
-}
 
 /** How many destinations an operation sends to, read from its raw arguments (never coerced: see operation-cost.ts). */
 export function destinationsOf(args: Pick<ExecutionArgs, 'document' | 'operationName' | 'variableValues'>): number {
