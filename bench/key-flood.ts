@@ -14,7 +14,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { createKysely } from '../src/db/connect.js';
 import { systemClock } from '../src/domain/clock.js';
@@ -26,11 +25,8 @@ import { intEnv } from './lib/env.js';
 import { gql } from './lib/graphql.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
+import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-const RESULTS_DIR = path.join(BENCH_DIR, 'results');
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 const settings = {
   idleMs: intEnv('BENCH_FLOOD_IDLE_MS', 5_000),

@@ -11,7 +11,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import pg from 'pg';
 import { loadConfig } from '../src/config.js';
@@ -28,11 +27,8 @@ import { RssSampler } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
+import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-const RESULTS_DIR = path.join(BENCH_DIR, 'results');
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
 const settings = {
   idleMs: intEnv('BENCH_LIMITS_IDLE_MS', 3_000),

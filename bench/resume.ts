@@ -12,7 +12,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { encodeEventCursor, eventPosition } from '../src/domain/event-cursor.js';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases, withDatabase } from './lib/db.js';
@@ -20,11 +19,8 @@ import { expectType, gql, SEND_MESSAGE, wsClient } from './lib/graphql.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
+import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-const RESULTS_DIR = path.join(BENCH_DIR, 'results');
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const EVENTS = intEnv('BENCH_RESUME_EVENTS', 100_000);
 const MESSAGES = 1_000;
 

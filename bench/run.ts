@@ -19,7 +19,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { BenchDb, assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
 import {
@@ -40,11 +39,8 @@ import { summariseProfile, type ProfileSummary } from './lib/profile.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, median, round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
+import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_ROOT = path.resolve(BENCH_DIR, '..');
-const RESULTS_DIR = path.join(BENCH_DIR, 'results');
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const FAKE_API_KEY = 'bench-infobip-key';
 const SENDER = 'BenchSender';
 const TEXT = 'Benchmark message: your code is 123456.';
