@@ -212,7 +212,7 @@ describe(`fuzzing every root field (FUZZ_SEED=${SEED})`, () => {
     }
 
     // --- subscriptions over graphql-ws ---------------------------------------------------------------
-    const client: Client = wsClient(app.graphqlUrl, { authorization: `App ${app.apiKey}` });
+    const client: Client = wsClient(app.graphqlUrl, { authorization: `App ${app.apiKey}` }, { lazy: false });
     const subscriptionCases = cases.filter((c) => c.kind === 'subscription');
     await inPool(subscriptionCases, WS_CONCURRENCY, async (c) => {
       const body = await new Promise<ResponseShape & { closed?: string }>((resolve) => {

@@ -27,12 +27,18 @@ export async function query<R, V>(url: string, document: TypedDocumentNode<R, V>
   return body.data;
 }
 
-export function wsClient(httpUrl: string, connectionParams: Record<string, unknown>): Client {
+/**
+ * `lazy: false` keeps one socket open for the client's life. A lazy client closes its socket (1000) the
+ * moment its last subscription ends, and a subscription started during that close is reported by
+ * graphql-ws's client as completed with no result — a client-side race that many short subscriptions in
+ * a row (the fuzz test) hit now and then.
+ */
+export function wsClient(httpUrl: string, connectionParams: Record<string, unknown>, options: { lazy?: boolean } = {}): Client {
   return createClient({
     url: httpUrl.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     connectionParams,
-    lazy: true,
+    lazy: options.lazy ?? true,
     retryAttempts: 0,
   });
 }
