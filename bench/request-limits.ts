@@ -27,7 +27,10 @@ import { RssSampler } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
-import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { IpcChild } from './lib/ipc-child.js';
+import { CUT_OFF, timedPost } from './lib/timed-post.js';
+import type { FloodRequest, FloodTally } from './request-limits-flooder.js';
+import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
 
 
 const settings = {
@@ -37,11 +40,16 @@ const settings = {
   /** Rows the flooder's thousand-row pages really hold. */
   seedMessages: intEnv('BENCH_LIMITS_SEED', 1_000),
   requestTimeoutMs: intEnv('BENCH_LIMITS_REQUEST_TIMEOUT_MS', 5_000),
+  /** Only the flood requests whose name contains this (e.g. "dearest"), to see which one costs the victim. */
+  floodOnly: process.env.BENCH_LIMITS_FLOOD_ONLY ?? '',
+  /** Skip the service with the limits lifted (its figures do not change between runs of one checkout). */
+  skipLifted: process.env.BENCH_LIMITS_SKIP_LIFTED === 'true',
+  /** Write each service's V8 CPU profile (its whole life) into this folder. */
+  cpuProfileDir: process.env.BENCH_LIMITS_CPU_PROF_DIR ?? '',
 };
 
 const t0 = performance.now();
 const log = (msg: string) => process.stderr.write(`[bench:limits ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** What the service ran with before the limits: nothing refused but the old page-size rule. */
 const LIMITS_LIFTED: Record<string, string> = {
@@ -77,7 +85,7 @@ function dearestAdmittedRows(): { rows: number; cost: number } {
 const dearest = dearestAdmittedRows();
 
 /** The flood: each in-flight slot cycles through these. */
-const FLOOD: Array<{ name: string; query: string; key: 'flooder' | 'bad' }> = [
+const FLOOD_MIX: FloodRequest[] = [
   // 50 thousand-row pages in one request (the operator's report, scaled from 1,000 aliases to 50 so the
   // unlimited service answers within the bench's time).
   { name: 'aliased pages (50 × first: 1000)', query: `query { ${aliased(50, 'messages(first: 1000) { edges { node { messageId to status { name } } } }')} }`, key: 'flooder' },
@@ -87,63 +95,24 @@ const FLOOD: Array<{ name: string; query: string; key: 'flooder' | 'bad' }> = [
   { name: `three of those (cost ${3 * dearest.cost})`, query: `query { ${aliased(3, fullPage(dearest.rows))} }`, key: 'flooder' },
   { name: 'wrong key', query: VICTIM_QUERY, key: 'bad' },
 ];
-
-interface FloodTally {
-  sent: number;
-  byOutcome: Record<string, number>;
-  answerMs: number[];
-}
-
-/** Outcome of a request still running when its phase ended: cut off, counted nowhere. */
-const CUT_OFF = 'cut off at the phase end';
-
-async function post(url: string, key: string, query: string, phaseEnd?: AbortSignal): Promise<{ outcome: string; ms: number }> {
-  const started = performance.now();
-  const timeout = AbortSignal.timeout(settings.requestTimeoutMs);
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `App ${key}` },
-      body: JSON.stringify({ query }),
-      signal: phaseEnd ? AbortSignal.any([timeout, phaseEnd]) : timeout,
-    });
-    const body = (await res.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
-    const code = body.errors?.[0]?.extensions?.code;
-    return { outcome: code ? `${res.status} ${code}` : body.data ? `${res.status} data` : `${res.status}`, ms: performance.now() - started };
-  } catch (err) {
-    const outcome = phaseEnd?.aborted && !timeout.aborted ? CUT_OFF : timeout.aborted ? 'timed out' : `failed: ${(err as Error).message}`;
-    return { outcome, ms: performance.now() - started };
-  }
-}
+/**
+ * The floor: the same number of requests in flight, each refused in the gate from its headers alone (no
+ * body read, nothing parsed). Answering at all costs the victim this much on a shared machine; the flood's
+ * effect beyond it is what the limits are judged by.
+ */
+const FLOOR = FLOOD_MIX.filter((r) => r.key === 'bad');
+const FLOOD = FLOOD_MIX.filter((r) => r.name.includes(settings.floodOnly));
+if (FLOOD.length === 0) throw new Error(`BENCH_LIMITS_FLOOD_ONLY=${settings.floodOnly} matches none of: ${FLOOD_MIX.map((r) => r.name).join('; ')}`);
 
 async function victimLoop(url: string, key: string, untilMs: number, phaseEnd: AbortSignal): Promise<{ samples: number[]; failures: number }> {
   const samples: number[] = [];
   let failures = 0;
   while (performance.now() < untilMs) {
-    const r = await post(url, key, VICTIM_QUERY, phaseEnd);
+    const r = await timedPost(url, key, VICTIM_QUERY, settings.requestTimeoutMs, phaseEnd);
     if (r.outcome === '200 data') samples.push(r.ms);
     else if (r.outcome !== CUT_OFF) failures += 1;
   }
   return { samples, failures };
-}
-
-async function floodLoops(url: string, keys: { flooder: string; bad: string }, untilMs: number, phaseEnd: AbortSignal): Promise<FloodTally> {
-  const tally: FloodTally = { sent: 0, byOutcome: {}, answerMs: [] };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: settings.floodConcurrency }, async () => {
-      while (performance.now() < untilMs) {
-        const req = FLOOD[next++ % FLOOD.length]!;
-        tally.sent += 1;
-        const r = await post(url, keys[req.key], req.query, phaseEnd);
-        if (r.outcome === CUT_OFF) continue;
-        const label = `${req.name} → ${r.outcome}`;
-        tally.byOutcome[label] = (tally.byOutcome[label] ?? 0) + 1;
-        tally.answerMs.push(r.ms);
-      }
-    }),
-  );
-  return tally;
 }
 
 /** A second account and key, written straight into the bench database (as `api-key create` would). */
@@ -168,7 +137,14 @@ async function seed(url: string, key: string, count: number): Promise<void> {
   });
 }
 
-async function phase(name: string, service: ServiceProcess, keys: { victim: string; flooder: string }, flood: boolean) {
+async function phase(
+  name: string,
+  service: ServiceProcess,
+  keys: { victim: string; flooder: string },
+  flooder: IpcChild | null,
+  requests: FloodRequest[] = FLOOD,
+) {
+  const flood = flooder !== null;
   const durationMs = flood ? settings.floodMs : settings.idleMs;
   log(`${name}: ${durationMs} ms${flood ? `, ${settings.floodConcurrency} flood requests in flight` : ''}`);
   const rss = new RssSampler(service.pid);
@@ -177,7 +153,16 @@ async function phase(name: string, service: ServiceProcess, keys: { victim: stri
   const phaseEnd = AbortSignal.timeout(durationMs);
   const [victim, tally] = await Promise.all([
     victimLoop(service.graphqlUrl, keys.victim, until, phaseEnd),
-    flood ? floodLoops(service.graphqlUrl, { flooder: keys.flooder, bad: 'og_not-a-key' }, until, phaseEnd) : Promise.resolve(null),
+    flooder
+      ? flooder.request<FloodTally>('flood', {
+          url: service.graphqlUrl,
+          keys: { flooder: keys.flooder, bad: 'og_not-a-key' },
+          requests,
+          durationMs,
+          concurrency: settings.floodConcurrency,
+          timeoutMs: settings.requestTimeoutMs,
+        })
+      : Promise.resolve(null),
   ]);
   const memory = rss.stop();
   return {
@@ -205,12 +190,13 @@ async function stand(serverUrl: string, label: string, extraEnv: Record<string, 
   const dbUrl = await createDatabase(serverUrl, dbName);
   const service = await startService({
     repoRoot: REPO_ROOT,
+    nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`] : [],
     env: { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', WORKER_ENABLED: 'false', ...extraEnv },
   });
   const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
   await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
   await seed(service.graphqlUrl, keys.victim, 10);
-  for (let i = 0; i < 20; i++) await post(service.graphqlUrl, keys.victim, VICTIM_QUERY); // warm-up
+  for (let i = 0; i < 20; i++) await timedPost(service.graphqlUrl, keys.victim, VICTIM_QUERY, settings.requestTimeoutMs); // warm-up
   log(`${label}: service up, ${settings.seedMessages} messages for the flooder, 10 for the victim`);
   return { service, keys, dbName };
 }
@@ -221,17 +207,21 @@ async function main(): Promise<void> {
   await dropStaleBenchDatabases(serverUrl, 'omnigate_bench_');
   const results: Array<Awaited<ReturnType<typeof phase>>> = [];
   const stands: Stand[] = [];
+  const flooder = await IpcChild.start(path.join(BENCH_DIR, 'request-limits-flooder.ts'));
   try {
     const limited = await stand(serverUrl, 'limited', limitOverrides);
     stands.push(limited);
-    results.push(await phase('idle', limited.service, limited.keys, false));
-    results.push(await phase('flood, default limits', limited.service, limited.keys, true));
+    results.push(await phase('idle', limited.service, limited.keys, null));
+    results.push(await phase('floor: wrong keys only', limited.service, limited.keys, flooder, FLOOR));
+    results.push(await phase('flood, default limits', limited.service, limited.keys, flooder));
     await limited.service.stop();
-
-    const lifted = await stand(serverUrl, 'lifted', LIMITS_LIFTED);
-    stands.push(lifted);
-    results.push(await phase('flood, limits lifted', lifted.service, lifted.keys, true));
+    if (!settings.skipLifted) {
+      const lifted = await stand(serverUrl, 'lifted', LIMITS_LIFTED);
+      stands.push(lifted);
+      results.push(await phase('flood, limits lifted', lifted.service, lifted.keys, flooder));
+    }
   } finally {
+    await flooder.stop();
     for (const s of stands) {
       // The lifted service may still be working through the flood: it is killed, not drained.
       await s.service.stop(2_000);
@@ -240,14 +230,26 @@ async function main(): Promise<void> {
   }
 
   const cell = (v: number) => String(round(v)).padStart(9);
+  const byName = (name: string) => results.find((r) => r.phase === name)?.victim;
+  const [idle, floor, limited] = [byName('idle'), byName('floor: wrong keys only'), byName('flood, default limits')];
+  const ratio = (a?: number, b?: number) => (a !== undefined && b ? round(a / b) : null);
+  // Judged: the limited flood against the floor (target ≤ 2); against idle, for the record.
+  const ratios = {
+    p99FloodOverFloor: ratio(limited?.p99Ms, floor?.p99Ms),
+    p50FloodOverFloor: ratio(limited?.p50Ms, floor?.p50Ms),
+    p99FloodOverIdle: ratio(limited?.p99Ms, idle?.p99Ms),
+    p99FloorOverIdle: ratio(floor?.p99Ms, idle?.p99Ms),
+  };
   const lines = [
     '',
     `victim: ${VICTIM_QUERY}`,
-    `${'phase'.padEnd(24)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'answers'.padStart(9)}${'failed'.padStart(9)}${'flood/s'.padStart(9)}${'RSS MB'.padStart(9)}`,
+    `${'phase'.padEnd(26)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}${'answers'.padStart(9)}${'failed'.padStart(9)}${'flood/s'.padStart(9)}${'RSS MB'.padStart(9)}`,
     ...results.map(
       (r) =>
-        `${r.phase.padEnd(24)}${cell(r.victim.p50Ms)}${cell(r.victim.p99Ms)}${cell(r.victim.maxMs)}${cell(r.victim.count)}${cell(r.victim.failures)}${r.flood ? cell(r.flood.perSecond) : '        -'}${cell(r.servicePeakRssMb)}`,
+        `${r.phase.padEnd(26)}${cell(r.victim.p50Ms)}${cell(r.victim.p99Ms)}${cell(r.victim.maxMs)}${cell(r.victim.count)}${cell(r.victim.failures)}${r.flood ? cell(r.flood.perSecond) : '        -'}${cell(r.servicePeakRssMb)}`,
     ),
+    '',
+    `victim p99 under the flood: ${ratios.p99FloodOverFloor}× the floor (target ≤ 2), ${ratios.p99FloodOverIdle}× idle; the floor itself ${ratios.p99FloorOverIdle}× idle`,
     '',
   ];
   for (const r of results) {
@@ -257,7 +259,7 @@ async function main(): Promise<void> {
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 
-  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, limitOverrides, phases: results };
+  const report = { bench: 'request-limits', at: new Date().toISOString(), settings, limitOverrides, ratios, phases: results };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(path.join(RESULTS_DIR, 'request-limits.json'), `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

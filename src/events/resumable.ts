@@ -9,6 +9,13 @@ import { readEvents, readHead, type EventEnvelope, type LogRead } from './log.js
 const BACKFILL_PAGE = 1000;
 /** A stream that heard nothing for this long asks the log whether it missed something (a lost publish). */
 const IDLE_RESYNC_MS = 5_000;
+/**
+ * Live events a stream holds for a subscriber that has not taken them yet (a slow socket: graphql-ws waits
+ * for each write to drain before it asks for the next). Past this the stream drops what it holds and reads
+ * the same range from the log when the subscriber catches up, so a slow subscriber costs bounded memory
+ * and still loses nothing.
+ */
+export const MAX_BUFFERED_LIVE_EVENTS = 1000;
 
 /** What a resumable stream yields: the subscriber's value and the cursor to resume after it. */
 export interface Resumed<T> {
@@ -27,6 +34,10 @@ export interface ResumableSpec<T> {
   select(event: EventEnvelope): T | null | Promise<T | null>;
   /** Metric topic of the live-subscriber gauge. */
   topic: string;
+  /** Overrides MAX_BUFFERED_LIVE_EVENTS (tests). */
+  maxBuffered?: number;
+  /** Told each time the live buffer overflowed and was dropped for a read of the log. */
+  onOverflow?: () => void;
 }
 
 /** Where a resumable stream reads: the live bus and the event log. */
@@ -69,7 +80,14 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
     wake = null;
     w?.();
   };
+  const maxBuffered = spec.maxBuffered ?? MAX_BUFFERED_LIVE_EVENTS;
   const stopListening = sources.bus.listen(spec.accountId, (event) => {
+    if (inbox.length >= maxBuffered) {
+      // Everything dropped is in the log: the resync reads it from the position the stream expects next.
+      inbox.length = 0;
+      resync = true;
+      spec.onOverflow?.();
+    }
     inbox.push(event);
     poke();
   });

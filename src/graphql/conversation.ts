@@ -6,6 +6,7 @@ import {
   type NotReplyableReason,
 } from '../messaging/conversations.js';
 import { builder } from './builder.js';
+import { toConnection } from './connection.js';
 import { EventInterface } from './event-interface.js';
 import { ErrorInterface, MUTATION_ERRORS } from './errors.js';
 import { InboundMessageType } from './inbound.js';
@@ -58,19 +59,7 @@ export const ConversationType = builder.objectRef<ConversationRow>('Conversation
       {
         type: ConversationItemUnion,
         description: "The person's messages and ours, interleaved, newest first. Our messages show their live status.",
-        resolve: async (c, page, ctx) => {
-          const result = await ctx.services.conversations.timeline(c, page);
-          const edges = result.items.map((item) => ({ cursor: result.cursorOf(item), node: item.row }));
-          return {
-            edges,
-            pageInfo: {
-              hasNextPage: result.hasNextPage,
-              hasPreviousPage: false,
-              startCursor: edges[0]?.cursor ?? null,
-              endCursor: edges.at(-1)?.cursor ?? null,
-            },
-          };
-        },
+        resolve: async (c, page, ctx) => toConnection(await ctx.services.conversations.timeline(c, page), (item) => item.row),
       },
       { name: 'ConversationItemConnection', description: 'A page of a conversation timeline.' },
       { name: 'ConversationItemEdge', description: 'One message of a conversation timeline, with its cursor.' },
@@ -93,14 +82,7 @@ builder.queryFields((t) => ({
       type: ConversationType,
       description: 'Conversations with people, newest activity first.',
       args: { filter: t.arg({ type: ConversationFilterInput, description: 'Which conversations to list.' }) },
-      resolve: async (_root, { filter, ...page }, ctx) => {
-        const result = await ctx.services.conversations.list(ctx.account.id, filter, page);
-        const edges = result.items.map((node) => ({ cursor: result.cursorOf(node), node }));
-        return {
-          edges,
-          pageInfo: { hasNextPage: result.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
-        };
-      },
+      resolve: async (_root, { filter, ...page }, ctx) => toConnection(await ctx.services.conversations.list(ctx.account.id, filter, page)),
     },
     { name: 'ConversationConnection', description: 'A page of conversations.' },
     { name: 'ConversationEdge', description: 'One conversation, with its cursor.' },

@@ -2,6 +2,7 @@ import type { CursoredEvent } from '../messaging/events.js';
 import { LISTED_EVENT_KINDS } from '../messaging/events.js';
 import type { ConversationRow } from '../db/schema.js';
 import { builder } from './builder.js';
+import { connectionOf } from './connection.js';
 import './conversation.js'; // ConversationEvent, one of the Event interface's kinds
 import { EventInterface } from './event-interface.js';
 import { InboundMessageType, type ShownInbound } from './inbound.js';
@@ -77,10 +78,7 @@ builder.queryFields((t) => ({
         const node = shown(e, conversations);
         return node ? [{ cursor: e.cursor, node }] : [];
       });
-      return {
-        edges,
-        pageInfo: { hasNextPage: page.hasNextPage, hasPreviousPage: false, startCursor: edges[0]?.cursor ?? null, endCursor: page.endCursor },
-      };
+      return connectionOf(edges, page.hasNextPage, page.endCursor);
     },
   }, { name: 'EventConnection', description: "A page of the account's event log." }, { name: 'EventEdge' }),
 }));
