@@ -43,10 +43,17 @@ export class Claims {
   }
 }
 
-/** Thrown before a send whose claim's lease lapsed: the attempts stay SENDING, in doubt, for whoever took them over. */
+/**
+ * Thrown instead of a send whose claim's lease lapsed (others may have taken its claims over). Nothing was
+ * sent: the claims still held are given back to the queue for the job's retry; those another instance
+ * took over are theirs to settle.
+ */
 export class LeaseLapsedError extends Error {
-  constructor(owner: string) {
-    super(`the lease ${owner} lapsed before sending; its claims are left in doubt`);
+  constructor(owner: string, givenBack: number, claimed: number) {
+    super(
+      `the lease ${owner} lapsed before sending; nothing was sent: ${givenBack} of ${claimed} claims given back to the queue` +
+        (givenBack < claimed ? ', the rest taken over by another instance or left in doubt' : ''),
+    );
     this.name = 'LeaseLapsedError';
   }
 }

@@ -72,7 +72,13 @@ export class Dispatcher {
     const claimed = await this.claim(attemptRefs, owner);
     if (claimed.length === 0) return;
     const claimedAt = this.clock.now().getTime();
-    if (!this.options.claims.isLive(owner)) throw new LeaseLapsedError(owner);
+    if (!this.options.claims.isLive(owner)) {
+      // Nothing went out: the claims are given back (queued again for this job's retry) unless another
+      // instance took them over meanwhile. Left SENDING, they would wait for the in-doubt rules — for a
+      // provider that is asked, until its records can be read — though they were never sent.
+      const givenBack = await this.giveBack(claimed, owner).catch(() => 0);
+      throw new LeaseLapsedError(owner, givenBack, claimed.length);
+    }
     const sent = await this.send(claimed);
     const results = claimed.map((attempt, i) => ({ attempt, result: sent[i]! }));
     for (const { attempt, result } of results) {
@@ -124,6 +130,22 @@ export class Dispatcher {
    * whose delivery window is closed waits for its next opening; one not yet due was rescheduled and has
    * a later job of its own.
    */
+  /**
+   * Undoes a claim that was never sent: QUEUED again, with the try and the hand-over time it had before.
+   * Each row only if it is still SENDING under `owner` (another instance that declared this lease dead
+   * may have taken it over: then it is theirs). Returns how many were given back.
+   */
+  private async giveBack(claimed: Claimed[], owner: string): Promise<number> {
+    const now = this.clock.now();
+    const { rows } = await sql<{ id: string }>`
+      update attempt set dispatch_state = 'QUEUED', claimed_by = null, claimed_at = null, tries = attempt.tries - 1,
+        sent_at = x.sent_at, updated_at = ${now}
+      from unnest(${claimed.map((c) => c.id)}::bigint[], ${claimed.map((c) => c.sentAt)}::timestamptz[]) as x(id, sent_at)
+      where attempt.id = x.id and attempt.dispatch_state = 'SENDING' and attempt.claimed_by = ${owner}
+      returning attempt.id`.execute(this.db);
+    return rows.length;
+  }
+
   private async claim(attemptRefs: AttemptRef[], owner: string): Promise<Claimed[]> {
     const now = this.clock.now();
     const traceparent = activeTraceparent();

@@ -86,6 +86,7 @@ export class Subscription<R, V = Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     while (!done(this.events)) {
       if (this.errors.length) throw new Error(`subscription failed: ${JSON.stringify(this.errors)}`);
+      if (this.completed) throw new Error(`the subscription completed after ${this.events.length} events: ${JSON.stringify(this.events).slice(0, 2000)}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out; ${this.events.length} events: ${JSON.stringify(this.events).slice(0, 2000)}`);
       await new Promise<void>((resolve) => {

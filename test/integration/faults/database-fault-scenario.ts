@@ -146,7 +146,11 @@ export async function runDatabaseFaultScenario(options: ScenarioOptions, cleanup
   );
   if (later.sendMessage.__typename !== 'SendMessageSuccess') throw new Error(`send refused: ${JSON.stringify(later.sendMessage)}`);
   const laterId = later.sendMessage.messages[0]!.messageId;
-  await afterFault.until((events) => events.some((e) => e.messageStatusChanged.message.messageId === laterId && e.messageStatusChanged.message.status.groupName === 'DELIVERED'), 15_000);
+  await afterFault
+    .until((events) => events.some((e) => e.messageStatusChanged.message.messageId === laterId && e.messageStatusChanged.message.status.groupName === 'DELIVERED'), 15_000)
+    .catch((err: unknown) => {
+      throw new Error(`${(err as Error).message}\nthe service's last lines:\n${tail(service.output(), 80)}`);
+    });
 
   // Every message of the bulk final, and delivered (on Viber, or by SMS after a Viber step lost in the fault expired).
   const counters = await waitFor(

@@ -244,3 +244,41 @@ describe('a send whose answer is lost', () => {
     }
   }, 60_000);
 });
+
+describe('a claim whose lease lapsed before sending', () => {
+  it('is given back and sent once by the job retry, not left in doubt until Infobip can be asked', async () => {
+    const fake = new FakeInfobip({ apiKey: 'recovery-infobip-key-3' });
+    await fake.start();
+    const locker = new pg.Client({ connectionString: (await setup()).url });
+    try {
+      const s = setups.at(-1)!;
+      await configureInfobip(s.api.graphqlUrl, s.apiKey, fake);
+      // The in-doubt delays stay at their defaults (30 s): an attempt left in doubt would not be sent in this test.
+      apps.push(await startInstance(s.url, FAST_LEASES));
+      // Heartbeats cannot reach the lease table (as when the database stalls for the lease's connections
+      // alone): after the TTL this instance may no longer send under its lease.
+      await locker.connect();
+      await locker.query('begin');
+      await locker.query('lock table worker_lease in access exclusive mode');
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      const to = swissMobile(301);
+      await send(s, to, 'lapsed-lease');
+      const lapsed = () =>
+        sql<{ n: number }>`select count(*)::int as n from graphile_worker._private_jobs where last_error like '%lapsed before sending%'`.execute(s.db);
+      await waitFor(lapsed, (r) => r.rows[0]!.n >= 1, 10_000, 50);
+      const givenBack = await attemptOf(s, 'lapsed-lease');
+      expect(givenBack).toMatchObject({ dispatchState: 'QUEUED', tries: 0, claimedBy: null });
+      expect(fake.requests.map(wireRequest).filter((w) => w.to.includes(digitsOf(to)))).toHaveLength(0);
+
+      await locker.query('commit');
+      const sent = await waitFor(() => attemptOf(s, 'lapsed-lease'), (a) => a.dispatchState === 'SENT', 15_000, 50);
+      expect(sent.tries).toBe(1);
+      expect(fake.requests.map(wireRequest).filter((w) => w.to.includes(digitsOf(to)))).toHaveLength(1);
+      expect(fake.requests.some((r) => r.method === 'GET' && r.path === '/viber/2/logs')).toBe(false);
+    } finally {
+      await locker.end().catch(() => undefined);
+      await fake.stop();
+    }
+  }, 60_000);
+});
