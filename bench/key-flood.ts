@@ -14,15 +14,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
-import { createKysely } from '../src/db/connect.js';
-import { systemClock } from '../src/domain/clock.js';
-import { createLogger } from '../src/logger.js';
-import { AccountService } from '../src/messaging/accounts.js';
-import { ApiKeyService } from '../src/messaging/api-keys.js';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
 import { intEnv } from './lib/env.js';
-import { gql } from './lib/graphql.js';
+import { createBenchKey, seedScheduledMessages } from './lib/accounts.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
 import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
@@ -128,25 +122,6 @@ async function floodLoop(url: string, key: string, untilMs: number): Promise<Flo
   return tally;
 }
 
-/** A key of its own account, written straight into the bench database (as `api-key create` would). */
-async function createKey(databaseUrl: string, account: string, requestsPerMinute?: number): Promise<string> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  const db = createKysely(pool);
-  try {
-    const keys = new ApiKeyService(db, systemClock, createLogger('warn'), null);
-    return (await new AccountService(db, keys).createApiKey(account, { requestsPerMinute })).apiKey;
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function seed(url: string, key: string, count: number): Promise<void> {
-  let n = 0;
-  const destinations = Array.from({ length: count }, () => ({ to: { phoneNumber: `+38067${String(++n).padStart(7, '0')}` } }));
-  await gql(url, key, 'mutation($input: SendMessagesInput!) { sendMessages(input: $input) { __typename } }', {
-    input: { sendAt: new Date(Date.now() + 3600_000).toISOString(), messages: [{ from: 'Bench', viber: { text: { text: 'seed' } }, destinations }] },
-  });
-}
 
 interface Stand {
   service: ServiceProcess;
@@ -173,12 +148,12 @@ async function stand(serverUrl: string, label: string, extraEnv: Record<string, 
     },
   });
   // The victim reads one request at a time for the whole run (thousands a minute): a key with a high limit of its own.
-  const victim = await createKey(dbUrl, 'victim', 1_000_000);
+  const victim = await createBenchKey(dbUrl, 'victim', 1_000_000);
   // The flooder: a key with the default limit, on another account.
-  const flooder = await createKey(dbUrl, 'flooder');
-  await seed(service.graphqlUrl, service.bootstrapKey, 10);
-  await seed(service.graphqlUrl, victim, 10);
-  await seed(service.graphqlUrl, flooder, 10);
+  const flooder = await createBenchKey(dbUrl, 'flooder');
+  await seedScheduledMessages(service.graphqlUrl, service.bootstrapKey, 10);
+  await seedScheduledMessages(service.graphqlUrl, victim, 10);
+  await seedScheduledMessages(service.graphqlUrl, flooder, 10);
   for (let i = 0; i < 50; i++) await post(service.graphqlUrl, victim, VICTIM_QUERY); // warm-up
   log(`${label}: service up (${process.env.REDIS_URL ? 'limits in Redis' : 'limits in memory'})`);
   return { service, victim, flooder, dbName };

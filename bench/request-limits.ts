@@ -14,17 +14,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'graphql';
-import pg from 'pg';
 import { loadConfig } from '../src/config.js';
-import { createKysely } from '../src/db/connect.js';
 import { operationCost } from '../src/graphql/limits/operation-cost.js';
 import { schema } from '../src/graphql/schema.js';
-import { systemClock } from '../src/domain/clock.js';
-import { createLogger } from '../src/logger.js';
-import { AccountService } from '../src/messaging/accounts.js';
-import { ApiKeyService } from '../src/messaging/api-keys.js';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
-import { gql } from './lib/graphql.js';
+import { createBenchKey, seedScheduledMessages } from './lib/accounts.js';
 import { RssSampler } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
@@ -67,6 +61,12 @@ const LIMITS_LIFTED: Record<string, string> = {
 
 const FULL_NODE = 'messageId to channel status { groupId groupName id name description } error { groupName name description permanent } sentAt doneAt seenAt callbackData attempts { step channel from provider status { name } error { name } sentAt doneAt }';
 const aliased = (n: number, selection: string) => Array.from({ length: n }, (_, i) => `a${i}: ${selection}`).join(' ');
+
+/**
+ * The victim reads one request at a time for the whole run: a key with a high rate limit of its own, so
+ * what is measured is the flood's effect, not the victim's own limit (bench/key-flood.ts floods that).
+ */
+const VICTIM_REQUESTS_PER_MINUTE = 1_000_000;
 
 const VICTIM_QUERY = 'query { messages(first: 10) { edges { node { messageId status { name } } } } }';
 
@@ -117,27 +117,6 @@ async function victimLoop(url: string, key: string, untilMs: number, phaseEnd: A
   return { samples, failures };
 }
 
-/** A second account and key, written straight into the bench database (as `api-key create` would). */
-async function createKey(databaseUrl: string, account: string): Promise<string> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  const db = createKysely(pool);
-  try {
-    const keys = new ApiKeyService(db, systemClock, createLogger('warn'), null);
-    // The victim reads one request at a time for the whole run: a key with a high rate limit of its own,
-    // so what is measured is the flood's effect, not the victim's own limit (bench/key-flood.ts floods that).
-    return (await new AccountService(db, keys).createApiKey(account, { requestsPerMinute: 1_000_000 })).apiKey;
-  } finally {
-    await db.destroy();
-  }
-}
-
-async function seed(url: string, key: string, count: number): Promise<void> {
-  let n = 0;
-  const destinations = Array.from({ length: count }, () => ({ to: { phoneNumber: `+38067${String(++n).padStart(7, '0')}` } }));
-  await gql(url, key, 'mutation($input: SendMessagesInput!) { sendMessages(input: $input) { __typename } }', {
-    input: { sendAt: new Date(Date.now() + 3600_000).toISOString(), messages: [{ from: 'Bench', viber: { text: { text: 'seed' } }, destinations }] },
-  });
-}
 
 async function phase(
   name: string,
@@ -195,9 +174,9 @@ async function stand(serverUrl: string, label: string, extraEnv: Record<string, 
     nodeArgs: settings.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${settings.cpuProfileDir}`] : [],
     env: { DATABASE_URL: dbUrl, HOST: '127.0.0.1', PORT: '0', NODE_ENV: 'production', WORKER_ENABLED: 'false', ...extraEnv },
   });
-  const keys = { flooder: service.bootstrapKey, victim: await createKey(dbUrl, 'victim') };
-  await seed(service.graphqlUrl, keys.flooder, settings.seedMessages);
-  await seed(service.graphqlUrl, keys.victim, 10);
+  const keys = { flooder: service.bootstrapKey, victim: await createBenchKey(dbUrl, 'victim', VICTIM_REQUESTS_PER_MINUTE) };
+  await seedScheduledMessages(service.graphqlUrl, keys.flooder, settings.seedMessages);
+  await seedScheduledMessages(service.graphqlUrl, keys.victim, 10);
   for (let i = 0; i < 20; i++) await timedPost(service.graphqlUrl, keys.victim, VICTIM_QUERY, settings.requestTimeoutMs); // warm-up
   log(`${label}: service up, ${settings.seedMessages} messages for the flooder, 10 for the victim`);
   return { service, keys, dbName };
