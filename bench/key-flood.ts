@@ -10,16 +10,15 @@
  * allowance (served, by design), after it every flood request is refused in the gate, before its body
  * is read. Loopback only; each phase has a fixed duration. JSON to stdout and bench/results/key-flood.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
 import { intEnv } from './lib/env.js';
+import { publishReport, runBench } from './lib/report.js';
 import { createBenchKey, seedScheduledMessages } from './lib/accounts.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
-import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { DEFAULT_DATABASE_URL, REPO_ROOT } from './lib/paths.js';
 
 
 const settings = {
@@ -243,15 +242,7 @@ async function main(): Promise<void> {
     p99RatioToIdle: { wholeFlood: ratio(limited.victim), afterFirstRefusal: ratio(limited.victimAfterFirstRefusal), limitLifted: ratio(lifted.victim) },
     phases,
   };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, 'key-flood.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  publishReport('key-flood.json', report);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

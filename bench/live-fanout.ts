@@ -10,7 +10,6 @@
  * graphql-transport-ws to accept their subscriptions), from the moment the driver asks for the broadcast.
  * Loopback only.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { assertLocalDatabase, createDatabase, dropDatabase, dropStaleBenchDatabases } from './lib/db.js';
@@ -20,7 +19,8 @@ import { cpuMsOf, memoryOf } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, median, round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
-import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { publishReport, runBench } from './lib/report.js';
+import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT } from './lib/paths.js';
 
 
 const settings = {
@@ -246,9 +246,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(path.join(RESULTS_DIR, 'live-fanout.json'), `${JSON.stringify(report, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    publishReport('live-fanout.json', report);
   } finally {
     await clients?.stop().catch(() => undefined);
     if (service) {
@@ -259,7 +257,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);

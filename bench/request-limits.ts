@@ -10,7 +10,6 @@
  * JSON to stdout and bench/results/request-limits.json.
  * Loopback only, bounded: each phase has a fixed duration and every request a timeout.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parse } from 'graphql';
@@ -23,10 +22,11 @@ import { RssSampler } from './lib/proc.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { latencySummary, round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
+import { publishReport, runBench } from './lib/report.js';
 import { IpcChild } from './lib/ipc-child.js';
 import { CUT_OFF, timedPost } from './lib/timed-post.js';
 import type { FloodRequest, FloodTally } from './request-limits-flooder.js';
-import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { BENCH_DIR, DEFAULT_DATABASE_URL, REPO_ROOT } from './lib/paths.js';
 
 
 const settings = {
@@ -241,15 +241,7 @@ async function main(): Promise<void> {
   process.stderr.write(`${lines.join('\n')}\n`);
 
   const report = { bench: 'request-limits', at: new Date().toISOString(), settings, limitOverrides, ratios, phases: results };
-  mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(path.join(RESULTS_DIR, 'request-limits.json'), `${JSON.stringify(report, null, 2)}\n`);
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  publishReport('request-limits.json', report);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -9,8 +9,6 @@
  * joined with their messages and attempts (what the back-fill reads), and paging them with the `events`
  * query. Printed; JSON to stdout and bench/results/resume.json. Loopback only.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { encodeEventCursor, eventPosition } from '../src/domain/event-cursor.js';
@@ -19,7 +17,8 @@ import { expectType, gql, SEND_MESSAGE, wsClient } from './lib/graphql.js';
 import { startService, type ServiceProcess } from './lib/service.js';
 import { round } from './lib/stats.js';
 import { intEnv } from './lib/env.js';
-import { DEFAULT_DATABASE_URL, REPO_ROOT, RESULTS_DIR } from './lib/paths.js';
+import { publishReport, runBench } from './lib/report.js';
+import { DEFAULT_DATABASE_URL, REPO_ROOT } from './lib/paths.js';
 
 const EVENTS = intEnv('BENCH_RESUME_EVENTS', 100_000);
 const MESSAGES = 1_000;
@@ -155,9 +154,7 @@ async function main(): Promise<void> {
         resumeToJoinedSelect: round(joined.ms / resumed.ms, 3),
       },
     };
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    writeFileSync(path.join(RESULTS_DIR, 'resume.json'), `${JSON.stringify(result, null, 2)}\n`);
-    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    publishReport('resume.json', result);
   } finally {
     await client.end().catch(() => undefined);
     await service?.stop();
@@ -165,7 +162,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+runBench(main);
