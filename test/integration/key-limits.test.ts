@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import type { App } from '../../src/app.js';
 import type { Scope } from '../../src/domain/scopes.js';
 import { startInstance, startTestApp, type TestApp } from '../support/app.js';
+import { RawSocket } from '../support/raw-socket.js';
 import { countRows, rawPost, sleep } from './helpers.js';
 
 /**
@@ -37,37 +38,8 @@ async function newKey(app: App, accountKey: string, scopes: Scope[] = ['admin'],
   return issued.secret;
 }
 
-/** A bare graphql-transport-ws socket. */
-class RawSocket {
-  readonly ws: WebSocket;
-  readonly messages: Array<{ type: string; id?: string; payload?: any }> = [];
-  readonly opened: Promise<void>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-
-  constructor(httpUrl: string) {
-    this.ws = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', reject);
-    });
-    this.closed = new Promise((resolve) => this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    this.ws.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as { type: string }));
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  async next(predicate: (m: { type: string; id?: string; payload?: any }) => boolean, timeoutMs = 5_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await sleep(5);
-    }
-  }
-
+/** A bare graphql-transport-ws socket that authenticates with a key and subscribes. */
+class KeySocket extends RawSocket {
   /** connection_init with the key; resolves with 'ack' or the close that refused it. */
   async init(apiKey: string): Promise<'ack' | { code: number; reason: string }> {
     await this.opened;
@@ -159,7 +131,7 @@ describe('per-key rate limits, WebSocket caps and browser safety', () => {
   it('counts WebSocket operations against the same limit: past it a subscribe gets RATE_LIMITED with retryAfterSeconds', async () => {
     const key = await newKey(app, app.apiKey);
     for (let i = 0; i < REQUESTS_PER_MINUTE - 1; i++) expect((await rawPost(app.graphqlUrl, { query: CHEAP }, { authorization: `App ${key}` })).status).toBe(200);
-    const socket = new RawSocket(app.graphqlUrl);
+    const socket = new KeySocket(app.graphqlUrl);
     expect(await socket.init(key)).toBe('ack');
     expect(await socket.subscribe('last', CHEAP)).toEqual([]); // the last one of the minute
     const errors = await socket.subscribe('over', CHEAP);
@@ -219,25 +191,25 @@ describe('per-key rate limits, WebSocket caps and browser safety', () => {
 
   it('closes a third WebSocket of one key with 4429 TOO_MANY_CONNECTIONS; closing one frees its place', async () => {
     const key = await newKey(app, app.apiKey, ['read'], { requestsPerMinute: 100 });
-    const a = new RawSocket(app.graphqlUrl);
-    const b = new RawSocket(app.graphqlUrl);
+    const a = new KeySocket(app.graphqlUrl);
+    const b = new KeySocket(app.graphqlUrl);
     expect(await a.init(key)).toBe('ack');
     expect(await b.init(key)).toBe('ack');
-    const c = new RawSocket(app.graphqlUrl);
+    const c = new KeySocket(app.graphqlUrl);
     const refused = await c.init(key);
     expect(refused).toMatchObject({ code: 4429 });
     expect((refused as { reason: string }).reason).toMatch(/^TOO_MANY_CONNECTIONS/);
     await a.close();
     await sleep(100);
-    const d = new RawSocket(app.graphqlUrl);
+    const d = new KeySocket(app.graphqlUrl);
     expect(await d.init(key)).toBe('ack');
     await Promise.all([b.close(), d.close()]);
   });
 
   it('refuses a third subscription of one key with TOO_MANY_SUBSCRIPTIONS; completing one frees its place', async () => {
     const key = await newKey(app, app.apiKey, ['read'], { requestsPerMinute: 100 });
-    const a = new RawSocket(app.graphqlUrl);
-    const b = new RawSocket(app.graphqlUrl);
+    const a = new KeySocket(app.graphqlUrl);
+    const b = new KeySocket(app.graphqlUrl);
     expect(await a.init(key)).toBe('ack');
     expect(await b.init(key)).toBe('ack');
     expect(await a.subscribe('1', SUBSCRIBE)).toEqual([]);
@@ -250,7 +222,7 @@ describe('per-key rate limits, WebSocket caps and browser safety', () => {
     // Closing a socket frees the subscriptions it held.
     await b.close();
     await sleep(100);
-    const c = new RawSocket(app.graphqlUrl);
+    const c = new KeySocket(app.graphqlUrl);
     expect(await c.init(key)).toBe('ack');
     expect(await c.subscribe('5', SUBSCRIBE)).toEqual([]);
     expect(await c.subscribe('6', SUBSCRIBE)).toEqual([]);
@@ -399,11 +371,11 @@ describe.each(STORES)('limits across two instances, $name', ({ redis }) => {
 
   it('WebSocket connections per key', async () => {
     const key = await newKey(first, first.apiKey, ['read'], { requestsPerMinute: 100 });
-    const a = new RawSocket(first.graphqlUrl);
-    const b = new RawSocket(second.graphqlUrl);
+    const a = new KeySocket(first.graphqlUrl);
+    const b = new KeySocket(second.graphqlUrl);
     expect(await a.init(key)).toBe('ack');
     expect(await b.init(key)).toBe('ack');
-    const c = new RawSocket(second.graphqlUrl);
+    const c = new KeySocket(second.graphqlUrl);
     const third = await c.init(key);
     if (redis) expect(third).toMatchObject({ code: 4429 });
     else expect(third).toBe('ack');
@@ -420,7 +392,7 @@ describe.each(STORES)('limits across two instances, $name', ({ redis }) => {
       // Two sockets of a dead instance, last renewed long ago: expired, they must not count.
       const set = `${prefix}:ws:connections:${keyId}`;
       await client.zadd(set, Date.now() - 1_000, 'dead:1', Date.now() - 1_000, 'dead:2');
-      const a = new RawSocket(first.graphqlUrl);
+      const a = new KeySocket(first.graphqlUrl);
       expect(await a.init(key)).toBe('ack');
       expect(await client.zscore(set, 'dead:1')).toBeNull();
       await a.close();

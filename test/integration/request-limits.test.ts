@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { RawSocket } from '../support/raw-socket.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { rawPost, sleep, type RawResult } from './helpers.js';
 
@@ -101,39 +102,8 @@ function partialPost(
   });
 }
 
-/** A bare graphql-transport-ws socket, so a test can send exactly what a misbehaving client would. */
-class RawSocket {
-  readonly ws: WebSocket;
-  readonly messages: Array<{ type: string; id?: string; payload?: any }> = [];
-  readonly opened: Promise<void>;
-  readonly closed: Promise<{ code: number; reason: string; at: number }>;
-
-  constructor(httpUrl: string) {
-    this.ws = new WebSocket(httpUrl.replace(/^http/, 'ws'), 'graphql-transport-ws');
-    this.opened = new Promise((resolve, reject) => {
-      this.ws.once('open', () => resolve());
-      this.ws.once('error', reject);
-    });
-    this.closed = new Promise((resolve) =>
-      this.ws.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: performance.now() })),
-    );
-    this.ws.on('message', (data) => this.messages.push(JSON.parse(data.toString()) as { type: string }));
-  }
-
-  send(message: Record<string, unknown>): void {
-    this.ws.send(JSON.stringify(message));
-  }
-
-  async next(predicate: (m: { type: string; id?: string; payload?: any }) => boolean, timeoutMs = 5_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.messages.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no such message within ${timeoutMs} ms; got ${JSON.stringify(this.messages)}`);
-      await sleep(5);
-    }
-  }
-
+/** A bare graphql-transport-ws socket that sends one operation at a time and times each answer. */
+class TimedSocket extends RawSocket {
   /** connection_init with these params; resolves at the ack. */
   async init(payload: Record<string, unknown>): Promise<number> {
     await this.opened;
@@ -161,10 +131,10 @@ describe('request limits', () => {
   let service: ChildService;
   let url: string;
   let otherKey: string;
-  const sockets: RawSocket[] = [];
+  const sockets: TimedSocket[] = [];
 
   const socket = () => {
-    const s = new RawSocket(url);
+    const s = new TimedSocket(url);
     sockets.push(s);
     return s;
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { EventsPage, EventsSendMessage } from '../../documents/events.js';
+import { EventsPage } from '../../documents/events.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { query } from '../../support/graphql-client.js';
 import type { EventsPageQuery } from '../../generated/graphql.js';
@@ -8,7 +8,7 @@ import { sleep, waitFor } from '../helpers.js';
 import { appendEvents, type EventEnvelope } from '../../../src/events/log.js';
 import { openResumableStream } from '../../../src/events/resumable.js';
 import { encodeEventCursor } from '../../../src/domain/event-cursor.js';
-import { bulkSettled, Follower, mixedDestinations, positionOf, randomBetween, storedPositions } from './support.js';
+import { bulkSettled, Follower, positionOf, randomBetween, sendMixedBulk, storedPositions } from './support.js';
 
 const MESSAGES = 1_000;
 const RESUMERS = 8;
@@ -44,21 +44,7 @@ describe('resuming while many writers of one account commit at once', () => {
     await sleep(300);
 
     const bulkId = 'concurrent-writers';
-    const sent = await query(
-      app.graphqlUrl,
-      EventsSendMessage,
-      {
-        input: {
-          bulkId,
-          from: 'Omnishop',
-          destinations: mixedDestinations(MESSAGES),
-          viber: { text: { text: 'Hello' } },
-          smsFailover: { from: 'Omnishop', text: 'Hello' },
-        },
-      },
-      app.apiKey,
-    );
-    expect(sent.sendMessage.__typename).toBe('SendMessageSuccess');
+    await sendMixedBulk(app.graphqlUrl, app.apiKey, bulkId, MESSAGES);
 
     // Bursts of callbacks, concurrent with the bulk's own writers.
     let stop = false;

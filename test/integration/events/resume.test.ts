@@ -1,16 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { App } from '../../../src/app.js';
-import { EventsSendMessage } from '../../documents/events.js';
 import { startInstance, startTestApp, type TestApp } from '../../support/app.js';
-import { query } from '../../support/graphql-client.js';
 import { sleep, waitFor } from '../helpers.js';
 import {
   bulkSettled,
   Follower,
-  mixedDestinations,
   positionOf,
   randomBetween,
   receivedStatusSequences,
+  sendMixedBulk,
   storedPositions,
   storedStatusSequences,
 } from './support.js';
@@ -18,24 +16,6 @@ import {
 const MESSAGES = 1_000;
 
 type Started = TestApp & { dropDatabase(): Promise<void> };
-
-async function sendBulk(app: TestApp, bulkId: string): Promise<void> {
-  const sent = await query(
-    app.graphqlUrl,
-    EventsSendMessage,
-    {
-      input: {
-        bulkId,
-        from: 'Omnishop',
-        destinations: mixedDestinations(MESSAGES),
-        viber: { text: { text: 'Your parcel is on its way' } },
-        smsFailover: { from: 'Omnishop', text: 'Your parcel is on its way' },
-      },
-    },
-    app.apiKey,
-  );
-  expect(sent.sendMessage.__typename).toBe('SendMessageSuccess');
-}
 
 /** Cuts happen once the follower has received these many events: three random moments of the bulk. */
 function cutPoints(): number[] {
@@ -79,7 +59,7 @@ describe('resuming messageStatusChanged after the socket was cut', () => {
     await follower.follow(app.graphqlUrl);
     await sleep(300); // the server has registered the subscription
 
-    await sendBulk(app, bulkId);
+    await sendMixedBulk(app.graphqlUrl, app.apiKey, bulkId, MESSAGES);
     for (const at of cutPoints()) {
       await waitFor(() => follower!.received.length, (n) => n >= at, 60_000, 5);
       follower.cut();
@@ -119,7 +99,7 @@ describe.each(TRANSPORTS)('resuming on another instance, events over $name', ({ 
     await follower.follow(a.graphqlUrl);
     await sleep(300);
 
-    await sendBulk(a, bulkId);
+    await sendMixedBulk(a.graphqlUrl, a.apiKey, bulkId, MESSAGES);
     const [first, second, third] = cutPoints();
 
     await waitFor(() => follower!.received.length, (n) => n >= first!, 60_000, 5);

@@ -4,7 +4,8 @@ import { sql, type Kysely } from 'kysely';
 import WebSocket from 'ws';
 import type { Database } from '../../../src/db/schema.js';
 import { decodeEventCursor } from '../../../src/domain/event-cursor.js';
-import { ResumeMessageStatus } from '../../documents/events.js';
+import { EventsSendMessage, ResumeMessageStatus } from '../../documents/events.js';
+import { query } from '../../support/graphql-client.js';
 import type { ResumeMessageStatusSubscription } from '../../generated/graphql.js';
 
 /** Shared by the event-log tests (not a test file itself). */
@@ -131,6 +132,25 @@ export function positionOf(accountId: string, cursor: string): number {
 export function mixedDestinations(count: number, base = 0): Array<{ to: { phoneNumber: string } }> {
   const digits = [4, 0, 9, 4, 4];
   return Array.from({ length: count }, (_, i) => ({ to: { phoneNumber: `417930${String(base + i).padStart(4, '0')}${digits[i % digits.length]}` } }));
+}
+
+/** A bulk of `count` mixed destinations (Viber with SMS failover), accepted or the test fails. */
+export async function sendMixedBulk(graphqlUrl: string, apiKey: string, bulkId: string, count: number): Promise<void> {
+  const sent = await query(
+    graphqlUrl,
+    EventsSendMessage,
+    {
+      input: {
+        bulkId,
+        from: 'Omnishop',
+        destinations: mixedDestinations(count),
+        viber: { text: { text: 'Your parcel is on its way' } },
+        smsFailover: { from: 'Omnishop', text: 'Your parcel is on its way' },
+      },
+    },
+    apiKey,
+  );
+  if (sent.sendMessage.__typename !== 'SendMessageSuccess') throw new Error(`bulk ${bulkId} refused: ${JSON.stringify(sent.sendMessage)}`);
 }
 
 /** Resolves when every message of the bulk is final and nothing more is in flight for it. */
