@@ -76,7 +76,11 @@ export class Dispatcher {
       // Nothing went out: the claims are given back (queued again for this job's retry) unless another
       // instance took them over meanwhile. Left SENDING, they would wait for the in-doubt rules — for a
       // provider that is asked, until its records can be read — though they were never sent.
-      const givenBack = await this.giveBack(claimed, owner).catch(() => 0);
+      const givenBack = await this.giveBack(claimed, owner).catch((err: unknown) => {
+        // The database is away too: the claims stay SENDING and the in-doubt rules settle them.
+        this.logger.warn({ err, attempts: claimed.length }, 'could not give back the claims of a lapsed lease');
+        return 0;
+      });
       throw new LeaseLapsedError(owner, givenBack, claimed.length);
     }
     const sent = await this.send(claimed);

@@ -249,9 +249,9 @@ describe('a claim whose lease lapsed before sending', () => {
   it('is given back and sent once by the job retry, not left in doubt until Infobip can be asked', async () => {
     const fake = new FakeInfobip({ apiKey: 'recovery-infobip-key-3' });
     await fake.start();
-    const locker = new pg.Client({ connectionString: (await setup()).url });
+    const s = await setup();
+    const locker = new pg.Client({ connectionString: s.url });
     try {
-      const s = setups.at(-1)!;
       await configureInfobip(s.api.graphqlUrl, s.apiKey, fake);
       // The in-doubt delays stay at their defaults (30 s): an attempt left in doubt would not be sent in this test.
       apps.push(await startInstance(s.url, FAST_LEASES));
