@@ -7,6 +7,7 @@ import { query } from '../support/graphql-client.js';
 import { spawnService, type ChildService } from '../integration/child-service.js';
 import { FaultsConfigureConnection, FaultsSendMessage } from '../integration/faults/support.js';
 import { InfobipWireFake } from './infobip-wire-fake.js';
+import { testPool } from '../support/database.js';
 
 /**
  * Crash trials: the service, in its own process, is killed with SIGKILL at a random point of a
@@ -79,7 +80,7 @@ async function runTrial(trial: number, kind: Kind): Promise<Record<string, unkno
   await admin.end();
   databases.push(name);
   const databaseUrl = withDatabase(serverUrl!, name);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  const pool = testPool(databaseUrl, 2);
   pool.on('error', () => undefined);
   const db = createKysely(pool);
   const fake = new InfobipWireFake({ apiKey: `chaos-key-${trial}`, ...REPORT_RETRY });

@@ -1,4 +1,3 @@
-import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
@@ -7,7 +6,7 @@ import type { Database } from '../../src/db/schema.js';
 import { MessageTrace } from '../documents/foundation.js';
 import { SendMessage } from '../documents/operations.js';
 import { startInstance } from '../support/app.js';
-import { createTestDatabase } from '../support/database.js';
+import { createTestDatabase, testPool } from '../support/database.js';
 import { query } from '../support/graphql-client.js';
 import { spawnService, type ChildService } from './child-service.js';
 import { sleep, waitFor } from './helpers.js';
@@ -27,7 +26,7 @@ describe('a crash between accepting and dispatching a message', () => {
 
   it('kills the worker between accept and dispatch and shows the message still delivered after restart', async () => {
     database = await createTestDatabase();
-    db = createKysely(new pg.Pool({ connectionString: database.url, max: 2 }));
+    db = createKysely(testPool(database.url, 2));
 
     // 1. The real service in its own process, API only: it accepts but nothing dispatches.
     service = await spawnService(database.url, { WORKER_ENABLED: 'false' });

@@ -1,10 +1,9 @@
-import pg from 'pg';
 import type { Kysely } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKysely } from '../../../src/db/connect.js';
 import type { Database } from '../../../src/db/schema.js';
 import { FakeInfobip } from '../../fakes/infobip.js';
-import { createTestDatabase } from '../../support/database.js';
+import { createTestDatabase, testPool } from '../../support/database.js';
 import { query } from '../../support/graphql-client.js';
 import { spawnService, type ChildService } from '../child-service.js';
 import { DeliveryReporter } from './delivery-reporter.js';
@@ -57,7 +56,7 @@ describe('kill -9 in the middle of a 2,000-message bulk', () => {
   it('ends every message final and never sends a destination twice on one step', async () => {
     const started = Date.now();
     database = await createTestDatabase();
-    db = createKysely(new pg.Pool({ connectionString: database.url, max: 2 }));
+    db = createKysely(testPool(database.url, 2));
     await fake.start();
     // Every send is accepted after a short while, so a few hundred sends are on the wire at any time and
     // the bulk takes long enough to be killed in its middle.

@@ -8,6 +8,7 @@ import { FakeInfobip } from '../../fakes/infobip.js';
 import { query, Subscription, wsClient } from '../../support/graphql-client.js';
 import { spawnService, type ChildService } from '../child-service.js';
 import { DeliveryReporter } from './delivery-reporter.js';
+import { testPool } from '../../support/database.js';
 import {
   FaultsBulkCounters,
   FaultsSendMessage,
@@ -170,7 +171,7 @@ export async function runDatabaseFaultScenario(options: ScenarioOptions, cleanup
   const perStep = new Map<string, number>();
   for (const w of fake.requests.map(wireRequest)) for (const to of w.to) perStep.set(`${w.channel}:${to}`, (perStep.get(`${w.channel}:${to}`) ?? 0) + 1);
   expect([...perStep].filter(([, n]) => n > 1), 'destinations sent more than once on one step').toEqual([]);
-  const db = createKysely(new pg.Pool({ connectionString: options.databaseUrl, max: 1 }));
+  const db = createKysely(testPool(options.databaseUrl, 1));
   try {
     const claimedTwice = await db.selectFrom('attempt').select(['attemptId', 'tries']).where('tries', '>', 1).execute();
     expect(claimedTwice, 'attempts claimed more than once').toEqual([]);

@@ -8,7 +8,7 @@ import { FakeDecisionTelecom } from '../../fakes/decisiontelecom.js';
 import { postJson as postToFake } from '../../fakes/fake-server.js';
 import { FakeInfobip } from '../../fakes/infobip.js';
 import { startInstance } from '../../support/app.js';
-import { createTestDatabase } from '../../support/database.js';
+import { createTestDatabase, testPool } from '../../support/database.js';
 import { query } from '../../support/graphql-client.js';
 import { FaultsConfigureConnection, FaultsSendMessage, configureInfobip, deliveryUrl, digitsOf, swissMobile, waitFor, wireRequest } from './support.js';
 
@@ -49,7 +49,7 @@ async function setup(): Promise<Setup> {
   const api = await startInstance(database.url, API_ONLY);
   apps.push(api);
   if (!api.bootstrapKey) throw new Error('a fresh database should bootstrap a key');
-  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  const pool = testPool(database.url, 2);
   pool.on('error', () => undefined); // the database is dropped with force at the end
   const s: Setup = {
     url: database.url,
