@@ -155,6 +155,11 @@ export class EventBus {
     ) as AsyncIterableIterator<InboundPayload>);
   }
 
+  /** A resumable stream of `topic` dropped its live buffer for a read of the log (a slow subscriber). */
+  bufferOverflowed(topic: string): void {
+    this.metrics.liveBufferOverflowed(topic);
+  }
+
   /** Counts a live stream opened outside this class (a resumable subscription) in the subscriber gauge. */
   counted<T>(topic: string, source: AsyncIterableIterator<T>): AsyncIterableIterator<T> {
     return countedSubscription(this.metrics, topic, source);

@@ -36,7 +36,7 @@ export interface ResumableSpec<T> {
   topic: string;
   /** Overrides MAX_BUFFERED_LIVE_EVENTS (tests). */
   maxBuffered?: number;
-  /** Told each time the live buffer overflowed and was dropped for a read of the log. */
+  /** Told each time the live buffer overflowed and was dropped for a read of the log (also counted in metrics). */
   onOverflow?: () => void;
 }
 
@@ -86,6 +86,7 @@ export async function openResumableStream<T>(sources: EventSources, spec: Resuma
       // Everything dropped is in the log: the resync reads it from the position the stream expects next.
       inbox.length = 0;
       resync = true;
+      sources.bus.bufferOverflowed(spec.topic);
       spec.onOverflow?.();
     }
     inbox.push(event);

@@ -89,6 +89,12 @@ export class Metrics {
     labelNames: ['topic'] as const,
     registers: [this.registry],
   });
+  private readonly bufferOverflows = new Counter({
+    name: 'omnigate_live_buffer_overflows_total',
+    help: 'Times a resumable subscription held more live events than allowed for a subscriber that had not taken them, dropped them and read the same range from the event log instead (nothing is lost; a steady rise means slow consumers).',
+    labelNames: ['topic'] as const,
+    registers: [this.registry],
+  });
   private readonly retentionDeleted = new Counter({
     name: 'omnigate_retention_deleted_total',
     help: 'Rows deleted by data retention, by kind.',
@@ -156,6 +162,10 @@ export class Metrics {
 
   eventPublished(topic: string): void {
     this.published.inc({ topic });
+  }
+
+  liveBufferOverflowed(topic: string): void {
+    this.bufferOverflows.inc({ topic });
   }
 
   retentionDeletedRows(kind: string, count: number): void {

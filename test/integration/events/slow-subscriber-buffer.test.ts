@@ -3,6 +3,7 @@ import { appendEvents, type EventEnvelope } from '../../../src/events/log.js';
 import { openResumableStream } from '../../../src/events/resumable.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 import { waitFor } from '../helpers.js';
+import { scrape, valueOf } from '../observability/support.js';
 
 /**
  * A subscriber that takes nothing for a while (a slow socket) must not make its stream hold every live
@@ -53,5 +54,8 @@ describe('a slow subscriber of the event log', () => {
       if (got.length === published.length) break;
     }
     expect(got).toEqual(published);
+    // Operators see it: every drop is counted under the stream's topic.
+    const { samples } = await scrape(app);
+    expect(valueOf(samples, 'omnigate_live_buffer_overflows_total', { topic: 'test' })).toBe(overflows);
   });
 });
