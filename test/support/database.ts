@@ -7,7 +7,7 @@ import { withDatabase } from '../../src/db/connect.js';
  * A pool for a test's own reads and writes. pg-pool's end() resolves before its clients' sockets have
  * closed, so a database dropped WITH (FORCE) right after (`drop` below) can terminate a client still
  * closing: that reaches the pool as an 'error' event, which with no listener is an uncaught exception
- * failing the whole run (the stop-14 CI failure, from restart.test.ts). Nothing is waiting on such a
+ * failing the whole run (seen in CI after restart.test.ts). Nothing is waiting on such a
  * client any more; a query that fails gets its own error.
  */
 export function testPool(connectionString: string, max = 2): pg.Pool {
