@@ -1,6 +1,7 @@
 import { CamelCasePlugin, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import { commitPipeliningPool } from './commit-pipelining.js';
 import type { Logger } from '../logger.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './embedded.js';
 import type { Database } from './schema.js';
@@ -32,7 +33,7 @@ async function ensureDatabase(serverUrl: string, database: string): Promise<void
 }
 
 export function createKysely(pool: pg.Pool): Kysely<Database> {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: commitPipeliningPool(pool) }), plugins: [new CamelCasePlugin()] });
 }
 
 /** Connects to DATABASE_URL, or starts the embedded PostgreSQL and connects to its database. */

@@ -3,6 +3,7 @@ import { eventPosition, type EventPosition } from '../domain/event-cursor.js';
 import type { MessageError, MessageStatus } from '../domain/status.js';
 import type { AttemptRow, Database, DispatchState, EventKind, InboundMessageRow, MessageRow } from '../db/schema.js';
 import type { Channel } from '../domain/channel.js';
+import { THEN_COMMIT } from '../db/commit-pipelining.js';
 
 /**
  * The event log (migration 2026-12-01T04): every change a live subscriber is told of, with its position
@@ -14,7 +15,9 @@ import type { Channel } from '../domain/channel.js';
  * account blocks on it and takes its positions only once this one is committed (PostgreSQL makes a
  * commit visible before it releases the commit's locks) or rolled back (its positions are taken again,
  * so no hole). Hence whoever has seen position p can read every position below p, and a client resuming
- * after p misses nothing that commits later. One upsert per transaction (however many events, however
+ * after p misses nothing that commits later. The services log their events through `logEvents`
+ * (src/messaging/after-commit.ts), which appends them all in one statement sent with the COMMIT itself,
+ * so the lock is held for no longer than that statement and the commit. One upsert per transaction (however many events, however
  * many accounts, accounts locked in id order so two transactions never wait on each other in a cycle)
  * keeps the cost on the hot path to a single statement.
  */
@@ -83,15 +86,22 @@ export interface AccountEvent {
 /**
  * Records events of one account in the caller's transaction; run it as the transaction's LAST statement
  * (see the ordering guarantee above). Returns them with their positions, to publish after the commit.
+ * Services use `logEvents` (src/messaging/after-commit.ts) instead, which does this for them.
  */
 export async function appendEvents(trx: Kysely<Database>, accountId: string, drafts: EventDraft[]): Promise<EventEnvelope[]> {
   return (await appendAccountEvents(trx, drafts.map((draft) => ({ accountId, draft })))).map((e) => e.event);
 }
 
-/** Like `appendEvents`, for a transaction that touched several accounts: still one statement. */
+/**
+ * Like `appendEvents`, for a transaction that touched several accounts: still one statement. With
+ * `thenCommit` the transaction's COMMIT is pipelined behind it (src/db/commit-pipelining.ts), so the head
+ * rows are locked for this statement and the commit only, never across a round trip to this process;
+ * the caller must then not commit itself (`transact` in src/messaging/after-commit.ts does this).
+ */
 export async function appendAccountEvents(
   trx: Kysely<Database>,
   items: Array<{ accountId: string; draft: EventDraft }>,
+  options: { thenCommit?: boolean } = {},
 ): Promise<AccountEvent[]> {
   if (items.length === 0) return [];
   const counts = new Map<string, number>();
@@ -114,7 +124,7 @@ export async function appendAccountEvents(
     };
   });
   // The head rows are upserted in account order (the select's order), the only locks this statement waits for.
-  const { rows: heads } = await sql<{ accountId: string; lastPosition: string }>`
+  const { rows: heads } = await sql<{ accountId: string; lastPosition: string }>`${sql.raw(options.thenCommit ? THEN_COMMIT : '')}
     with bumped as (
       insert into event_head as h (account_id, last_position)
       select a, n from unnest(${accounts}::uuid[], ${accounts.map((a) => counts.get(a)!)}::bigint[]) as x(a, n) order by a

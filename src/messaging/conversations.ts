@@ -205,7 +205,7 @@ export class ConversationService {
         .where('id', '=', id.toLowerCase())
         .returningAll()
         .executeTakeFirstOrThrow();
-      if (before.unreadCount > 0) await conversationChanged(trx, accountId, [updated.id as ConversationId]);
+      if (before.unreadCount > 0) conversationChanged(trx, accountId, [updated.id as ConversationId]);
       return updated;
     });
     if (!row) throw new NotFoundError('Conversation', id);
@@ -308,7 +308,7 @@ export async function threadInbound(trx: Kysely<Database>, items: StoredInbound[
     const id = await threadOne(trx, stored, report);
     changed.set(stored.accountId, [...(changed.get(stored.accountId) ?? []), id]);
   }
-  for (const [accountId, ids] of changed) await conversationChanged(trx, accountId, ids);
+  for (const [accountId, ids] of changed) conversationChanged(trx, accountId, ids);
 }
 
 /** Byte order, as PostgreSQL's "C" collation and the send's `order by address` on ASCII addresses. */

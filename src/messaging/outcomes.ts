@@ -6,7 +6,8 @@ import { STATUS, isFinal, type MessageError, type MessageStatus } from '../domai
 import type { Price } from '../domain/price.js';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
-import { appendAccountEvents, type EventDraft } from '../events/log.js';
+import type { EventDraft } from '../events/log.js';
+import { logEvents, transact } from './after-commit.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { lockInOrder, type Locked } from './locks.js';
 import type { ReportPush } from './report-push.js';
@@ -56,14 +57,12 @@ export class OutcomeWriter {
   /** Applies outcomes to attempts in one transaction, then publishes what changed. */
   async apply(items: OutcomeItem[]): Promise<void> {
     if (items.length === 0) return;
-    const { changes, events } = await this.db.transaction().execute(async (trx) => {
+    const changes = await transact(this.db, this.bus, async (trx) => {
       const locked = await lockInOrder(trx, items.map((i) => i.attemptRef));
       const changes = await this.record(trx, locked, items);
-      // Last statement of the transaction: the event log's ordering guarantee depends on it (src/events/log.ts).
-      const events = await appendAccountEvents(trx, changes.map(statusEventOf));
-      return { changes, events };
+      logEvents(trx, changes.map(statusEventOf));
+      return changes;
     });
-    this.bus.publishEvents(events);
     countFinished(this.observability.metrics, changes);
   }
 

@@ -3,13 +3,13 @@ import type { AttemptRef } from '../domain/ids.js';
 import type { Database, InboundMessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import type { Logger } from '../logger.js';
-import { appendAccountEvents, type AccountEvent, type EventDraft } from '../events/log.js';
+import type { EventDraft } from '../events/log.js';
 import { countFinished, detachedObservability, type Observability } from '../observability/index.js';
 import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordInbound } from './inbound.js';
 import { threadInbound, type StoredInbound } from './conversations.js';
-import { transact } from './after-commit.js';
+import { logEvents, transact } from './after-commit.js';
 import { lockMessagesOf, type Locked } from './locks.js';
 import type { OutcomeItem, OutcomeWriter } from './outcomes.js';
 import { recordSubscriberEvent } from './viber-subscribers.js';
@@ -105,7 +105,6 @@ export class ReportIntake {
   private async applyReportGroups(groups: Array<{ reports: ProviderReport[]; origin: ReportOrigin }>): Promise<Array<Error | null>> {
     const results: Array<Error | null> = groups.map(() => null);
     const published: Published[] = [];
-    let events: AccountEvent[] = [];
     const spans = new CallbackSpans(this.observability.tracing);
     try {
       await transact(this.db, this.bus, async (trx) => {
@@ -140,8 +139,7 @@ export class ReportIntake {
           if (!results[g]) await this.applyOthers(trx, group.reports, group.origin, targets[g]!, locked, published, stored);
         }
         await threadInbound(trx, stored);
-        // Last statement of the transaction: the event log's ordering guarantee depends on it (src/events/log.ts).
-        events = await appendAccountEvents(trx, published.map(eventOf));
+        logEvents(trx, published.map(eventOf));
       });
     } catch (err) {
       spans.close(err);
@@ -149,7 +147,6 @@ export class ReportIntake {
       return Promise.all(groups.map(async (g) => (await this.applyReportGroups([g]))[0]!));
     }
     spans.close(null);
-    this.bus.publishEvents(events);
     countFinished(this.observability.metrics, published.flatMap((p) => (p.kind === 'status' ? [p] : [])));
     return results;
   }

@@ -346,7 +346,7 @@ export class SendService {
         };
       });
       await createAttempts(trx, seeds, this.clock);
-      await conversationChanged(trx, accountId, [...conversationOf.values()]);
+      conversationChanged(trx, accountId, [...conversationOf.values()]);
       const outcome: SendOutcome = { bulkId, messages: accepted };
       if (options.idempotencyKey) await this.idempotency.complete(trx, accountId, options.idempotencyKey, outcome);
       return outcome;
