@@ -528,7 +528,7 @@ async function main(): Promise<void> {
       sameConcurrency: wireSame,
       workerConcurrency: wireWorker,
       withAdapterHttpClient: {
-        what: 'the same, but posting with global fetch and a per-request AbortSignal.timeout, as src/providers/infobip/adapter.ts does',
+        what: 'the same, but posting with global fetch and a per-request AbortSignal.timeout: how the adapters posted before they moved to keep-alive node:http agents (src/providers/http-client.ts), kept to show what that move saves',
         sameConcurrency: fetchSame,
         workerConcurrency: fetchWorker,
       },

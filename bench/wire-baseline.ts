@@ -5,8 +5,8 @@
  * destination each, as the adapter does) to the fake at a given concurrency, and receives each delivery
  * report on a node:http server of its own (as the service's webhook route does), answering 200. A message
  * is done when its report has arrived. No database, no GraphQL, no job queue. The client is either plain
- * node:http with a keep-alive agent (`http`) or global fetch with AbortSignal.timeout, as the service's
- * Infobip adapter posts (`fetch`).
+ * node:http with a keep-alive agent (`http`), as the service's adapters post (src/providers/http-client.ts),
+ * or global fetch with AbortSignal.timeout (`fetch`), as they posted before, for comparison.
  *
  * IPC: throughput { client, fakeUrl, apiKey, count, concurrency } → { elapsedMs, perSecond, ... }
  *      latency { client, fakeUrl, apiKey, count, warmup } → { samplesMs: number[] }
@@ -95,7 +95,7 @@ function postHttp(fakeUrl: string, apiKey: string, body: string): Promise<void> 
   });
 }
 
-/** Global fetch with a per-request AbortSignal.timeout, exactly as the service's Infobip adapter posts. */
+/** Global fetch with a per-request AbortSignal.timeout, as the adapters posted before node:http agents. */
 async function postFetch(fakeUrl: string, apiKey: string, body: string): Promise<void> {
   const res = await fetch(`${fakeUrl}/viber/2/messages`, {
     method: 'POST',
