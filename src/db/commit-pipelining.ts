@@ -5,7 +5,7 @@ import type pg from 'pg';
  * A statement whose SQL starts with this is sent to PostgreSQL together with a COMMIT, in one write
  * (protocol pipelining): the server runs the two back to back, with no client round trip between them.
  * It must be the last statement of a transaction opened with a plain `begin` on the same connection (see
- * `transact`, src/messaging/after-commit.ts), which then sends no COMMIT of its own.
+ * `transact`, src/messaging/transact.ts), which then sends no COMMIT of its own.
  *
  * Why: the statement that takes an account's event-log positions (src/events/log.ts) locks the account's
  * log head until the commit. Sent apart, the COMMIT leaves only once the answer has crossed the socket and
@@ -54,9 +54,9 @@ async function queryThenCommit(client: pg.PoolClient, text: string, values: unkn
 class CommitPipeliningClient {
   constructor(private readonly client: pg.PoolClient) {}
 
-  query(text: string, values: readonly unknown[]): Promise<pg.QueryResult> {
-    const params = [...values];
-    return text.startsWith(THEN_COMMIT) ? queryThenCommit(this.client, text, params) : this.client.query(text, params);
+  // Kysely hands over a fresh copy of the parameters with every query: passed on as they are.
+  query(text: string, values: unknown[]): Promise<pg.QueryResult> {
+    return text.startsWith(THEN_COMMIT) ? queryThenCommit(this.client, text, values) : this.client.query(text, values);
   }
 
   release(): void {

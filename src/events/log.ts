@@ -16,10 +16,10 @@ import { THEN_COMMIT } from '../db/commit-pipelining.js';
  * commit visible before it releases the commit's locks) or rolled back (its positions are taken again,
  * so no hole). Hence whoever has seen position p can read every position below p, and a client resuming
  * after p misses nothing that commits later. The services log their events through `logEvents`
- * (src/messaging/after-commit.ts), which appends them all in one statement sent with the COMMIT itself,
- * so the lock is held for no longer than that statement and the commit. One upsert per transaction (however many events, however
- * many accounts, accounts locked in id order so two transactions never wait on each other in a cycle)
- * keeps the cost on the hot path to a single statement.
+ * (src/messaging/transact.ts), which appends them all in one statement sent with the COMMIT itself, so
+ * the lock is held for no longer than that statement and the commit. One upsert per transaction (however
+ * many events, however many accounts, accounts locked in id order so two transactions never wait on each
+ * other in a cycle) keeps the cost on the hot path to a single statement.
  */
 
 /** A status change of a message or of one of its attempts, or a seen report, as subscribers are shown it. */
@@ -86,7 +86,7 @@ export interface AccountEvent {
 /**
  * Records events of one account in the caller's transaction; run it as the transaction's LAST statement
  * (see the ordering guarantee above). Returns them with their positions, to publish after the commit.
- * Services use `logEvents` (src/messaging/after-commit.ts) instead, which does this for them.
+ * Services use `logEvents` (src/messaging/transact.ts) instead, which does this for them.
  */
 export async function appendEvents(trx: Kysely<Database>, accountId: string, drafts: EventDraft[]): Promise<EventEnvelope[]> {
   return (await appendAccountEvents(trx, drafts.map((draft) => ({ accountId, draft })))).map((e) => e.event);
@@ -96,7 +96,7 @@ export async function appendEvents(trx: Kysely<Database>, accountId: string, dra
  * Like `appendEvents`, for a transaction that touched several accounts: still one statement. With
  * `thenCommit` the transaction's COMMIT is pipelined behind it (src/db/commit-pipelining.ts), so the head
  * rows are locked for this statement and the commit only, never across a round trip to this process;
- * the caller must then not commit itself (`transact` in src/messaging/after-commit.ts does this).
+ * the caller must then not commit itself (`transact` in src/messaging/transact.ts does this).
  */
 export async function appendAccountEvents(
   trx: Kysely<Database>,

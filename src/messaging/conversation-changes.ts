@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { ConversationId } from '../domain/ids.js';
-import { logEvents } from './after-commit.js';
+import { logEvents } from './transact.js';
 
 /**
  * THE seam every conversation change goes through, called inside the transaction that makes the change

@@ -7,7 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import { openResumableStream, type Resumed } from '../events/resumable.js';
 import { BUILT_IN_PROVIDER, moduleFor } from '../providers/registry.js';
 import type { ProviderReport } from '../providers/types.js';
-import { transact } from './after-commit.js';
+import { transact } from './transact.js';
 import { conversationChanged } from './conversation-changes.js';
 import { NotFoundError, ValidationError, parseInput } from './errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageArgs } from './pagination.js';

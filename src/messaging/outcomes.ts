@@ -7,7 +7,7 @@ import type { Price } from '../domain/price.js';
 import type { AttemptRow, Database, MessageRow } from '../db/schema.js';
 import type { EventBus, MessageStatusPayload } from '../events/bus.js';
 import type { EventDraft } from '../events/log.js';
-import { logEvents, transact } from './after-commit.js';
+import { logEvents, transact } from './transact.js';
 import { createAttempts, type AttemptSeed } from './attempts.js';
 import { lockInOrder, type Locked } from './locks.js';
 import type { ReportPush } from './report-push.js';

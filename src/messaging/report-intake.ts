@@ -9,7 +9,7 @@ import type { ProviderReport, ReportMatch } from '../providers/types.js';
 import { lockReportedAttempts, type ReportOrigin } from './attempt-lookup.js';
 import { recordInbound } from './inbound.js';
 import { threadInbound, type StoredInbound } from './conversations.js';
-import { logEvents, transact } from './after-commit.js';
+import { logEvents, transact } from './transact.js';
 import { lockMessagesOf, type Locked } from './locks.js';
 import type { OutcomeItem, OutcomeWriter } from './outcomes.js';
 import { recordSubscriberEvent } from './viber-subscribers.js';

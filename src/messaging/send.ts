@@ -32,7 +32,7 @@ import {
 import type { ScenarioService } from './scenarios.js';
 import { detachedObservability, type Observability } from '../observability/index.js';
 import type { EventBus } from '../events/bus.js';
-import { transact } from './after-commit.js';
+import { transact } from './transact.js';
 import { conversationChanged } from './conversation-changes.js';
 import { threadOutbound, type OutboundContact } from './conversations.js';
 import { conversationAddress } from '../domain/conversation.js';

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { readEvents, readHead } from '../../../src/events/log.js';
-import { logEvents, transact } from '../../../src/messaging/after-commit.js';
+import { logEvents, transact } from '../../../src/messaging/transact.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
 
 /**

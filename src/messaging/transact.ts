@@ -25,15 +25,19 @@ export async function transact<T>(db: Kysely<Database>, bus: EventBus, work: (tr
     await sql`begin`.execute(conn);
     try {
       pendingOf.set(conn, pending);
-      const result = await work(conn);
-      pendingOf.delete(conn);
+      let result: T;
+      try {
+        result = await work(conn);
+      } finally {
+        pendingOf.delete(conn);
+      }
       let events: AccountEvent[] = [];
       if (pending.length > 0) events = await appendAccountEvents(conn, pending, { thenCommit: true });
       else await sql`commit`.execute(conn);
       return { result, events };
     } catch (err) {
-      pendingOf.delete(conn);
-      // After a failed pipelined commit the transaction is already gone; PostgreSQL only warns then.
+      // After a failed pipelined commit the transaction is already gone (PostgreSQL only warns), and on a
+      // lost connection this fails too: either way the error that ended the transaction is the one thrown.
       await sql`rollback`.execute(conn).catch(() => undefined);
       throw err;
     }
