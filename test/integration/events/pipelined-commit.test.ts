@@ -1,9 +1,11 @@
 import { Worker } from 'node:worker_threads';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { readEvents, readHead } from '../../../src/events/log.js';
 import { logEvents, transact } from '../../../src/messaging/transact.js';
 import { startTestApp, type TestApp } from '../../support/app.js';
+import { waitFor } from '../helpers.js';
 
 /**
  * `transact` logs a transaction's events in its last statement and sends the COMMIT in the same write
@@ -114,6 +116,48 @@ describe('a transaction whose events are logged with its commit', () => {
     } finally {
       await other.terminate();
     }
+  });
+
+  it('commits nothing when its connection is lost while the statement and its COMMIT are both in flight, and the next transaction works', async () => {
+    const db = app.database.db;
+    const name = await nameOf();
+    const head = await readHead(db, accountId);
+    // Another session holds the account's log head, so the pipelined statement waits on the server with
+    // its COMMIT queued behind it; that backend is then terminated.
+    const holder = new pg.Client({ connectionString: app.database.connectionString });
+    holder.on('error', () => undefined);
+    await holder.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from event_head where account_id = $1 for update', [accountId]);
+      const lost = transact(db, app.services.bus, async (trx) => {
+        await sql`update account set name = 'lost with its connection' where id = ${accountId}`.execute(trx);
+        logEvents(trx, [{ accountId, draft: { kind: 'conversation', conversationId: 'lost', occurredAt: new Date() } }]);
+      });
+      lost.catch(() => undefined);
+      // The one session blocked by the holder is the transaction's: it has sent its last statement.
+      const blocked = await waitFor(
+        async () => (await holder.query<{ pid: number }>('select pid from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))')).rows,
+        (rows) => rows.length === 1,
+        10_000,
+      );
+      await holder.query('select pg_terminate_backend($1)', [blocked[0]!.pid]);
+      await expect(lost).rejects.toThrow(/terminat|connection/i);
+      await holder.query('rollback');
+    } finally {
+      await holder.end();
+    }
+    expect(await nameOf()).toBe(name);
+    expect(await readHead(db, accountId)).toEqual(head);
+    // The pool replaced the lost connection; logging works as before.
+    await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        transact(db, app.services.bus, async (trx) => {
+          logEvents(trx, [{ accountId, draft: { kind: 'conversation', conversationId: `after-loss-${i}`, occurredAt: new Date() } }]);
+        }),
+      ),
+    );
+    expect((await readHead(db, accountId)).lastPosition).toBe(head.lastPosition + 12);
   });
 
   it('refuses to log outside transact rather than lose the event', async () => {
